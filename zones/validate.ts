@@ -1,0 +1,122 @@
+// Small, dependency-free readers for untyped stack config. Each reader records a problem
+// (key, bad value, fix) instead of throwing, so one run reports every mistake at once.
+
+export interface Problem {
+    key: string;
+    value: unknown;
+    message: string;
+    fix: string;
+}
+
+export function formatProblem(p: Problem): string {
+    const shown = p.value === undefined ? "(missing)" : JSON.stringify(p.value);
+    return `${p.key}: ${shown} ${p.message}. Fix: ${p.fix}`;
+}
+
+type Plain = Record<string, unknown>;
+
+export function isPlainObject(v: unknown): v is Plain {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** DNS-1123 label: what Kubernetes accepts for namespace and most object names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 subdomain: what Kubernetes accepts for object names such as a GatewayClass. */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/**
+ * A container image reference: optional registry host[:port], lower-case path, and a tag
+ * and/or digest. Upper case, spaces and empty parts are what users get wrong.
+ */
+export const IMAGE_REF =
+    /^([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+export class Reader {
+    readonly problems: Problem[] = [];
+
+    problem(key: string, value: unknown, message: string, fix: string): void {
+        this.problems.push({ key, value, message, fix });
+    }
+
+    /** An optional object whose keys must all be known; returns {} when absent. */
+    object(key: string, value: unknown, known: readonly string[]): Plain {
+        if (value === undefined || value === null) return {};
+        if (!isPlainObject(value)) {
+            this.problem(key, value, "is not an object", `set ${key} to a map with keys ${known.join(", ")}`);
+            return {};
+        }
+        for (const k of Object.keys(value)) {
+            if (!known.includes(k)) {
+                this.problem(`${key}.${k}`, value[k], "is not a known setting",
+                    `remove it, or use one of ${known.join(", ")} (see the README's config reference)`);
+            }
+        }
+        return value;
+    }
+
+    string(key: string, value: unknown, dflt: string, pattern?: RegExp, fix?: string): string;
+    string(key: string, value: unknown, dflt: undefined, pattern?: RegExp, fix?: string): string | undefined;
+    string(key: string, value: unknown, dflt: string | undefined, pattern?: RegExp, fix?: string): string | undefined {
+        if (value === undefined || value === null) return dflt;
+        if (typeof value !== "string" || value === "") {
+            this.problem(key, value, "is not a non-empty string", fix ?? `set ${key} to a string`);
+            return dflt;
+        }
+        if (pattern && !pattern.test(value)) {
+            this.problem(key, value, `does not match ${pattern.source}`, fix ?? `correct ${key}`);
+            return dflt;
+        }
+        return value;
+    }
+
+    integer(key: string, value: unknown, dflt: number, min: number, max: number): number {
+        if (value === undefined || value === null) return dflt;
+        const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
+        if (typeof n !== "number" || !Number.isInteger(n)) {
+            this.problem(key, value, "is not a whole number", `set ${key} to a whole number from ${min} to ${max}`);
+            return dflt;
+        }
+        if (n < min || n > max) {
+            this.problem(key, value, `is out of range (${min} to ${max})`, `set ${key} to a whole number from ${min} to ${max}`);
+            return dflt;
+        }
+        return n;
+    }
+
+    boolean(key: string, value: unknown, dflt: boolean): boolean {
+        if (value === undefined || value === null) return dflt;
+        if (value === true || value === "true") return true;
+        if (value === false || value === "false") return false;
+        this.problem(key, value, "is not a boolean", `set ${key} to true or false`);
+        return dflt;
+    }
+
+    oneOf<T extends string>(key: string, value: unknown, options: readonly T[], dflt: T): T {
+        if (value === undefined || value === null) return dflt;
+        if (typeof value === "string" && (options as readonly string[]).includes(value)) return value as T;
+        this.problem(key, value, `is not one of ${options.join(", ")}`, `set ${key} to one of ${options.join(", ")}`);
+        return dflt;
+    }
+
+    /** A duration such as "5s", "250ms" or "1m": what Kuma policies accept. */
+    duration(key: string, value: unknown, dflt: string): string {
+        const v = this.string(key, value, dflt, /^\d+(ms|s|m|h)$/, `set ${key} to a duration such as "5s", "250ms" or "1m"`);
+        return v;
+    }
+
+    list(key: string, value: unknown): unknown[] {
+        if (value === undefined || value === null) return [];
+        if (!Array.isArray(value)) {
+            this.problem(key, value, "is not a list", `set ${key} to a YAML list`);
+            return [];
+        }
+        return value;
+    }
+}
+
+/** Milliseconds of a duration already validated by Reader.duration. */
+export function durationMs(d: string): number {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(d);
+    if (!m) throw new Error(`not a duration: ${d}`);
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+    return Number(m[1]) * unit;
+}
