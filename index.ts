@@ -8,3 +8,4 @@ const stack = deployStack(loadConfig());
 export const zones = stack.zones;
 export const multiZoneService = stack.multiZoneService;
 export const globalControlPlane = stack.globalControlPlane;
+export const failover = stack.failover;

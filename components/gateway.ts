@@ -32,7 +32,18 @@ export function gatewayConfigurationSpec(args: Pick<KongGatewayArgs, "serviceTyp
                         annotations: { "kuma.io/gateway": "enabled" },
                     },
                     // Merged into Kong Operator's own template: the container is matched by name.
-                    spec: { containers: [{ name: "proxy", env: [{ name: "KONG_DNS_ORDER", value: args.dnsOrder }] }] },
+                    spec: {
+                        containers: [{
+                            name: "proxy",
+                            env: [{ name: "KONG_DNS_ORDER", value: args.dnsOrder }],
+                            // Kong writes its prefix directory, so the root filesystem stays writable.
+                            securityContext: {
+                                allowPrivilegeEscalation: false,
+                                capabilities: { drop: ["ALL"] },
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                        }],
+                    },
                 },
             },
             network: { services: { ingress: { type: args.serviceType } } },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FailoverSettings, durationMs, minimumRequestTimeoutMs } from "../components/failover";
 import type { RouteBackend } from "../components/route";
 import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, Reader, formatProblem, isPlainObject } from "./validate";
 
@@ -21,6 +22,8 @@ export interface ZoneConfig {
     /** `multizone` routes /echo to the MMZS; `local` to the zone's own echo Service. */
     routeBackend: RouteBackend;
     echoReplicas: number;
+    /** Zones to fail over to, most preferred first; empty means any other zone. */
+    failoverOrder: string[];
 }
 
 export interface EchoConfig {
@@ -55,13 +58,30 @@ export interface GlobalConfig {
     systemNamespace: string;
 }
 
+export type MeshServicesMode = "Exclusive" | "Everywhere" | "ReachableBackends";
+
+export interface MeshConfig {
+    name: string;
+    /** `create`: we own the Mesh; `patch`: it exists (CP install) and we server-side-apply our fields; `none`: hands off. */
+    manage: "create" | "patch" | "none";
+    meshServicesMode: MeshServicesMode;
+    zoneEgress: boolean;
+}
+
+export interface FailoverConfig extends FailoverSettings {
+    enabled: boolean;
+}
+
 export interface StackConfig {
     zones: ZoneConfig[];
     global: GlobalConfig;
-    meshName: string;
+    mesh: MeshConfig;
     echo: EchoConfig;
     gateway: GatewayConfig;
     platform: PlatformConfig;
+    failover: FailoverConfig;
+    /** Only the zones' gateway pods may call echo (MeshTrafficPermission). */
+    gatewaysOnly: boolean;
     /** Let `pulumi up` go ahead for the reachable clusters while one is down. */
     skipUnreachableClusters: boolean;
 }
@@ -69,13 +89,12 @@ export interface StackConfig {
 /** Raw stack config, as `pulumi config` hands it over: keys without the namespace. */
 export type RawConfig = Record<string, unknown>;
 
-export const TOP_LEVEL_KEYS = ["zones", "global", "meshName", "echo", "gateway", "platform", "skipUnreachableClusters"] as const;
-const ZONE_KEYS = ["name", "context", "kubeconfig", "routeBackend", "echoReplicas"] as const;
-const CLUSTER_KEYS = ["context", "kubeconfig"] as const;
+export const TOP_LEVEL_KEYS = ["zones", "global", "mesh", "echo", "gateway", "platform", "failover", "gatewaysOnly",
+    "skipUnreachableClusters"] as const;
 
 export const DEFAULTS = {
     systemNamespace: "kong-mesh-system",
-    meshName: "default",
+    mesh: { name: "default", manage: "create", meshServicesMode: "Exclusive", zoneEgress: false },
     echo: { image: "kong/go-echo:0.3.0", replicas: 2, port: 1027 },
     gateway: { className: "kong", serviceType: "LoadBalancer", replicas: 1, listenerPort: 80, dnsOrder: "LAST,A,CNAME" },
     platform: {
@@ -84,10 +103,17 @@ export const DEFAULTS = {
         kongOperatorVersion: "1.3.0",
         kongOperatorRepo: "https://charts.konghq.com",
     },
+    failover: {
+        healthCheck: { interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1, path: "/" },
+        circuitBreaker: { interval: "5s", baseEjectionTime: "30s", consecutiveFailures: 5, maxEjectionPercent: 100 },
+        retry: { numRetries: 3, perTryTimeout: "2s", backOffBase: "25ms", backOffMax: "250ms" },
+        timeout: { connect: "2s" },
+    },
 } as const;
 
 const DNS_ORDER = /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/;
 const SEMVER = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
+const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
 
 /** True when a kubeconfig value is the file's contents rather than a path to it. */
 export function isKubeconfigContents(value: string): boolean {
@@ -103,16 +129,174 @@ export class ConfigError extends Error {
     }
 }
 
-function readCluster(r: Reader, key: string, raw: Record<string, unknown>, name: string,
-                     secretKeys: ReadonlySet<string>, topKey: string): ClusterConfig {
+function readCluster(r: Reader, key: string, raw: Record<string, unknown>, name: string, secret: boolean): ClusterConfig {
     const context = r.string(`${key}.context`, raw.context, undefined);
     const kubeconfig = r.string(`${key}.kubeconfig`, raw.kubeconfig, undefined);
-    if (kubeconfig !== undefined && isKubeconfigContents(kubeconfig) && !secretKeys.has(topKey)) {
-        r.problem(`${key}.kubeconfig`, "<kubeconfig contents>",
-            "holds kubeconfig contents in plain text",
-            `store it as a secret: pulumi config set --secret --path '${key.replace(`${CONFIG_NAMESPACE}:`, "")}.kubeconfig' < kubeconfig.yaml, or give a file path instead`);
+    if (kubeconfig !== undefined && isKubeconfigContents(kubeconfig) && !secret) {
+        r.problem(`${key}.kubeconfig`, "<kubeconfig contents>", "holds kubeconfig contents in plain text",
+            `store it as a secret: pulumi config set --secret --path '${key.slice(k("").length)}.kubeconfig' < kubeconfig.yaml, or give a file path instead`);
     }
     return { name, context, kubeconfig };
+}
+
+function readZones(r: Reader, raw: RawConfig, echoReplicas: number, secret: boolean): ZoneConfig[] {
+    const list = r.list(k("zones"), raw.zones);
+    if (raw.zones === undefined) {
+        r.problem(k("zones"), undefined, "is required",
+            "list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1");
+    } else if (Array.isArray(raw.zones) && list.length === 0) {
+        r.problem(k("zones"), raw.zones, "is empty", "list at least one zone (two or more for disaster recovery)");
+    }
+    const zones: ZoneConfig[] = [];
+    const seen = new Set<string>();
+    list.forEach((zr, i) => {
+        const key = k(`zones[${i}]`);
+        if (!isPlainObject(zr)) {
+            r.problem(key, zr, "is not a map", `set ${key} to {name: zone${i + 1}, context: zone${i + 1}}`);
+            return;
+        }
+        const z = r.object(key, zr, ["name", "context", "kubeconfig", "routeBackend", "echoReplicas", "failoverOrder"]);
+        if (z.name === undefined) r.problem(`${key}.name`, undefined, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
+        const name = r.string(`${key}.name`, z.name, undefined, DNS_LABEL,
+            `give ${key}.name a DNS-1123 label: lower-case letters, digits and '-', e.g. "zone${i + 1}"`);
+        if (name === "global") r.problem(`${key}.name`, name, "is reserved for the global control plane's own cluster", "choose another zone name");
+        if (name !== undefined && name.length > 40) {
+            r.problem(`${key}.name`, name, "is longer than 40 characters", "choose a shorter zone name (it prefixes resource names)");
+        }
+        if (name !== undefined && seen.has(name)) r.problem(`${key}.name`, name, "is used by another zone", "give every zone a distinct name");
+        if (name !== undefined) seen.add(name);
+        const zoneName = name ?? `zones[${i}]`;
+        zones.push({
+            name: zoneName,
+            cluster: readCluster(r, key, z, zoneName, secret),
+            routeBackend: r.oneOf(`${key}.routeBackend`, z.routeBackend, ["multizone", "local"] as const, "multizone"),
+            echoReplicas: r.integer(`${key}.echoReplicas`, z.echoReplicas, echoReplicas, 1, 100),
+            failoverOrder: r.list(`${key}.failoverOrder`, z.failoverOrder)
+                .map((o, j) => r.string(`${key}.failoverOrder[${j}]`, o, "", DNS_LABEL, "name another zone")),
+        });
+    });
+    // Failover targets are checked once every zone name is known.
+    zones.forEach((z, i) => z.failoverOrder.forEach((target, j) => {
+        const key = k(`zones[${i}].failoverOrder[${j}]`);
+        if (target === z.name) r.problem(key, target, "is the zone itself", "list only other zones to fail over to");
+        else if (target !== "" && !seen.has(target)) r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
+    }));
+    return zones;
+}
+
+function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: boolean): GlobalConfig {
+    const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace"]);
+    const systemNamespace = r.string(k("global.systemNamespace"), g.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
+        `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
+    if (g.context !== undefined || g.kubeconfig !== undefined) {
+        if (g.zone !== undefined) {
+            r.problem(k("global.zone"), g.zone, "is set together with global.context/kubeconfig",
+                "either name the zone that hosts the global control plane, or give its own cluster's context/kubeconfig, not both");
+        }
+        return { cluster: readCluster(r, k("global"), g, "global", secret), systemNamespace };
+    }
+    const zoneName = r.string(k("global.zone"), g.zone, zones[0]?.name);
+    const zone = zones.find(z => z.name === zoneName);
+    if (zoneName !== undefined && zone === undefined && zones.length > 0) {
+        r.problem(k("global.zone"), zoneName, "is not among the zones",
+            `set it to one of ${zones.map(z => z.name).join(", ")}, or give the global cluster's own context/kubeconfig`);
+    }
+    return { cluster: zone?.cluster ?? { name: "global" }, zone: zone?.name, systemNamespace };
+}
+
+function readMesh(r: Reader, raw: RawConfig): MeshConfig {
+    const m = r.object(k("mesh"), raw.mesh, ["name", "manage", "meshServicesMode", "zoneEgress"]);
+    return {
+        name: r.string(k("mesh.name"), m.name, DEFAULTS.mesh.name, DNS_LABEL,
+            `set ${k("mesh.name")} to the name of the Mesh the zones belong to (default "default")`),
+        manage: r.oneOf(k("mesh.manage"), m.manage, ["create", "patch", "none"] as const, DEFAULTS.mesh.manage),
+        // Disabled is not offered: without MeshServices there is nothing for the MMZS to join.
+        meshServicesMode: r.oneOf(k("mesh.meshServicesMode"), m.meshServicesMode, ["Exclusive", "Everywhere", "ReachableBackends"] as const,
+            DEFAULTS.mesh.meshServicesMode),
+        zoneEgress: r.boolean(k("mesh.zoneEgress"), m.zoneEgress, DEFAULTS.mesh.zoneEgress),
+    };
+}
+
+function readEcho(r: Reader, raw: RawConfig): EchoConfig {
+    const e = r.object(k("echo"), raw.echo, ["image", "replicas", "port"]);
+    return {
+        image: r.string(k("echo.image"), e.image, DEFAULTS.echo.image, IMAGE_REF,
+            `set ${k("echo.image")} to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`),
+        replicas: r.integer(k("echo.replicas"), e.replicas, DEFAULTS.echo.replicas, 1, 100),
+        port: r.integer(k("echo.port"), e.port, DEFAULTS.echo.port, 1, 65535),
+    };
+}
+
+function readGateway(r: Reader, raw: RawConfig): GatewayConfig {
+    const g = r.object(k("gateway"), raw.gateway, ["className", "serviceType", "replicas", "listenerPort", "dnsOrder"]);
+    return {
+        className: r.string(k("gateway.className"), g.className, DEFAULTS.gateway.className, DNS_SUBDOMAIN,
+            `set ${k("gateway.className")} to a DNS-1123 name such as "kong"`),
+        serviceType: r.oneOf(k("gateway.serviceType"), g.serviceType, ["LoadBalancer", "NodePort", "ClusterIP"] as const,
+            DEFAULTS.gateway.serviceType),
+        replicas: r.integer(k("gateway.replicas"), g.replicas, DEFAULTS.gateway.replicas, 1, 100),
+        listenerPort: r.integer(k("gateway.listenerPort"), g.listenerPort, DEFAULTS.gateway.listenerPort, 1, 65535),
+        dnsOrder: r.string(k("gateway.dnsOrder"), g.dnsOrder, DEFAULTS.gateway.dnsOrder, DNS_ORDER,
+            `set ${k("gateway.dnsOrder")} to a comma-separated list of LAST, SRV, A, AAAA, CNAME, e.g. "${DEFAULTS.gateway.dnsOrder}"`),
+    };
+}
+
+function readPlatform(r: Reader, raw: RawConfig): PlatformConfig {
+    const p = r.object(k("platform"), raw.platform, ["install", "certManagerVersion", "kongOperatorVersion", "kongOperatorRepo"]);
+    const d = DEFAULTS.platform;
+    return {
+        install: r.boolean(k("platform.install"), p.install, d.install),
+        certManagerVersion: r.string(k("platform.certManagerVersion"), p.certManagerVersion, d.certManagerVersion, SEMVER,
+            `pin ${k("platform.certManagerVersion")} to a release such as "${d.certManagerVersion}"`),
+        kongOperatorVersion: r.string(k("platform.kongOperatorVersion"), p.kongOperatorVersion, d.kongOperatorVersion, SEMVER,
+            `pin ${k("platform.kongOperatorVersion")} to a chart version such as "${d.kongOperatorVersion}"`),
+        kongOperatorRepo: r.string(k("platform.kongOperatorRepo"), p.kongOperatorRepo, d.kongOperatorRepo, /^(https?|oci):\/\/\S+$/,
+            `set ${k("platform.kongOperatorRepo")} to a Helm repository URL`),
+    };
+}
+
+function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
+    const f = r.object(k("failover"), raw.failover, ["enabled", "healthCheck", "circuitBreaker", "retry", "timeout"]);
+    const d = DEFAULTS.failover;
+    const hc = r.object(k("failover.healthCheck"), f.healthCheck, ["interval", "timeout", "unhealthyThreshold", "healthyThreshold", "path"]);
+    const cb = r.object(k("failover.circuitBreaker"), f.circuitBreaker, ["interval", "baseEjectionTime", "consecutiveFailures", "maxEjectionPercent"]);
+    const rt = r.object(k("failover.retry"), f.retry, ["numRetries", "perTryTimeout", "backOffBase", "backOffMax"]);
+    const to = r.object(k("failover.timeout"), f.timeout, ["connect", "request"]);
+    const retry = {
+        numRetries: r.integer(k("failover.retry.numRetries"), rt.numRetries, d.retry.numRetries, 0, 10),
+        perTryTimeout: r.duration(k("failover.retry.perTryTimeout"), rt.perTryTimeout, d.retry.perTryTimeout),
+        backOffBase: r.duration(k("failover.retry.backOffBase"), rt.backOffBase, d.retry.backOffBase),
+        backOffMax: r.duration(k("failover.retry.backOffMax"), rt.backOffMax, d.retry.backOffMax),
+    };
+    const minimumMs = minimumRequestTimeoutMs(retry);
+    const request = r.duration(k("failover.timeout.request"), to.request, `${minimumMs}ms`);
+    if (durationMs(request) < minimumMs) {
+        r.problem(k("failover.timeout.request"), request, `is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = ${minimumMs}ms)`,
+            `raise it to at least ${minimumMs}ms, or lower failover.retry.numRetries / perTryTimeout`);
+    }
+    const healthCheck = {
+        interval: r.duration(k("failover.healthCheck.interval"), hc.interval, d.healthCheck.interval),
+        timeout: r.duration(k("failover.healthCheck.timeout"), hc.timeout, d.healthCheck.timeout),
+        unhealthyThreshold: r.integer(k("failover.healthCheck.unhealthyThreshold"), hc.unhealthyThreshold, d.healthCheck.unhealthyThreshold, 1, 100),
+        healthyThreshold: r.integer(k("failover.healthCheck.healthyThreshold"), hc.healthyThreshold, d.healthCheck.healthyThreshold, 1, 100),
+        path: r.string(k("failover.healthCheck.path"), hc.path, d.healthCheck.path, /^\/\S*$/, `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`),
+    };
+    if (durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)) {
+        r.problem(k("failover.healthCheck.timeout"), healthCheck.timeout, `is not shorter than the interval (${healthCheck.interval})`,
+            "make the health-check timeout shorter than its interval, so checks do not overlap");
+    }
+    return {
+        enabled: r.boolean(k("failover.enabled"), f.enabled, true),
+        healthCheck,
+        circuitBreaker: {
+            interval: r.duration(k("failover.circuitBreaker.interval"), cb.interval, d.circuitBreaker.interval),
+            baseEjectionTime: r.duration(k("failover.circuitBreaker.baseEjectionTime"), cb.baseEjectionTime, d.circuitBreaker.baseEjectionTime),
+            consecutiveFailures: r.integer(k("failover.circuitBreaker.consecutiveFailures"), cb.consecutiveFailures, d.circuitBreaker.consecutiveFailures, 1, 1000),
+            maxEjectionPercent: r.integer(k("failover.circuitBreaker.maxEjectionPercent"), cb.maxEjectionPercent, d.circuitBreaker.maxEjectionPercent, 0, 100),
+        },
+        retry,
+        timeout: { connect: r.duration(k("failover.timeout.connect"), to.connect, d.timeout.connect), request },
+    };
 }
 
 /**
@@ -121,113 +305,27 @@ function readCluster(r: Reader, key: string, raw: Record<string, unknown>, name:
  */
 export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
     const r = new Reader();
-    const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
-
     for (const key of Object.keys(raw)) {
         if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
             r.problem(k(key), raw[key], "is not a known setting",
                 `remove it, or use one of ${TOP_LEVEL_KEYS.map(k).join(", ")} (see the README's config reference)`);
         }
     }
-
-    const echoRaw = r.object(k("echo"), raw.echo, ["image", "replicas", "port"]);
-    const echo: EchoConfig = {
-        image: r.string(k("echo.image"), echoRaw.image, DEFAULTS.echo.image, IMAGE_REF,
-            `set ${k("echo.image")} to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`),
-        replicas: r.integer(k("echo.replicas"), echoRaw.replicas, DEFAULTS.echo.replicas, 1, 100),
-        port: r.integer(k("echo.port"), echoRaw.port, DEFAULTS.echo.port, 1, 65535),
+    const echo = readEcho(r, raw);
+    const zones = readZones(r, raw, echo.replicas, secretKeys.has("zones"));
+    const config: StackConfig = {
+        zones,
+        global: readGlobal(r, raw, zones, secretKeys.has("global")),
+        mesh: readMesh(r, raw),
+        echo,
+        gateway: readGateway(r, raw),
+        platform: readPlatform(r, raw),
+        failover: readFailover(r, raw),
+        gatewaysOnly: r.boolean(k("gatewaysOnly"), raw.gatewaysOnly, true),
+        skipUnreachableClusters: r.boolean(k("skipUnreachableClusters"), raw.skipUnreachableClusters, false),
     };
-
-    const zonesRaw = r.list(k("zones"), raw.zones);
-    if (raw.zones === undefined) {
-        r.problem(k("zones"), undefined, "is required",
-            `list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1`);
-    } else if (Array.isArray(raw.zones) && zonesRaw.length === 0) {
-        r.problem(k("zones"), raw.zones, "is empty", "list at least one zone (two or more for disaster recovery)");
-    }
-    const zones: ZoneConfig[] = [];
-    const seen = new Set<string>();
-    zonesRaw.forEach((zr, i) => {
-        const key = k(`zones[${i}]`);
-        if (!isPlainObject(zr)) {
-            r.problem(key, zr, "is not a map", `set ${key} to {name: zone${i + 1}, context: zone${i + 1}}`);
-            return;
-        }
-        const z = r.object(key, zr, ZONE_KEYS);
-        const name = r.string(`${key}.name`, z.name, undefined, DNS_LABEL,
-            `give ${key}.name a DNS-1123 label: lower-case letters, digits and '-', e.g. "zone${i + 1}"`);
-        if (z.name === undefined) {
-            r.problem(`${key}.name`, undefined, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
-        }
-        if (name !== undefined && name === "global") {
-            r.problem(`${key}.name`, name, "is reserved for the global control plane's own cluster", "choose another zone name");
-        }
-        if (name !== undefined && name.length > 40) {
-            r.problem(`${key}.name`, name, "is longer than 40 characters", "choose a shorter zone name (it prefixes resource names)");
-        }
-        if (name !== undefined && seen.has(name)) {
-            r.problem(`${key}.name`, name, "is used by another zone", "give every zone a distinct name");
-        }
-        if (name !== undefined) seen.add(name);
-        zones.push({
-            name: name ?? `zones[${i}]`,
-            cluster: readCluster(r, key, z, name ?? `zones[${i}]`, secretKeys, "zones"),
-            routeBackend: r.oneOf(`${key}.routeBackend`, z.routeBackend, ["multizone", "local"] as const, "multizone"),
-            echoReplicas: r.integer(`${key}.echoReplicas`, z.echoReplicas, echo.replicas, 1, 100),
-        });
-    });
-
-    const globalRaw = r.object(k("global"), raw.global, ["zone", ...CLUSTER_KEYS, "systemNamespace"]);
-    const systemNamespace = r.string(k("global.systemNamespace"), globalRaw.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
-        `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
-    const ownCluster = globalRaw.context !== undefined || globalRaw.kubeconfig !== undefined;
-    let global: GlobalConfig;
-    if (ownCluster) {
-        if (globalRaw.zone !== undefined) {
-            r.problem(k("global.zone"), globalRaw.zone, "is set together with global.context/kubeconfig",
-                "either name the zone that hosts the global control plane, or give its own cluster's context/kubeconfig, not both");
-        }
-        global = { cluster: readCluster(r, k("global"), globalRaw, "global", secretKeys, "global"), systemNamespace };
-    } else {
-        const zoneName = r.string(k("global.zone"), globalRaw.zone, zones[0]?.name);
-        const zone = zones.find(z => z.name === zoneName);
-        if (zoneName !== undefined && zone === undefined && zones.length > 0) {
-            r.problem(k("global.zone"), zoneName, "is not among the zones",
-                `set it to one of ${zones.map(z => z.name).join(", ")}, or give the global cluster's own context/kubeconfig`);
-        }
-        global = { cluster: zone?.cluster ?? { name: "global" }, zone: zone?.name, systemNamespace };
-    }
-
-    const meshName = r.string(k("meshName"), raw.meshName, DEFAULTS.meshName, DNS_LABEL,
-        `set ${k("meshName")} to the name of the Mesh the zones belong to (default "default")`);
-
-    const gwRaw = r.object(k("gateway"), raw.gateway, ["className", "serviceType", "replicas", "listenerPort", "dnsOrder"]);
-    const gateway: GatewayConfig = {
-        className: r.string(k("gateway.className"), gwRaw.className, DEFAULTS.gateway.className, DNS_SUBDOMAIN,
-            `set ${k("gateway.className")} to a DNS-1123 name such as "kong"`),
-        serviceType: r.oneOf(k("gateway.serviceType"), gwRaw.serviceType, ["LoadBalancer", "NodePort", "ClusterIP"] as const,
-            DEFAULTS.gateway.serviceType),
-        replicas: r.integer(k("gateway.replicas"), gwRaw.replicas, DEFAULTS.gateway.replicas, 1, 100),
-        listenerPort: r.integer(k("gateway.listenerPort"), gwRaw.listenerPort, DEFAULTS.gateway.listenerPort, 1, 65535),
-        dnsOrder: r.string(k("gateway.dnsOrder"), gwRaw.dnsOrder, DEFAULTS.gateway.dnsOrder, DNS_ORDER,
-            `set ${k("gateway.dnsOrder")} to a comma-separated list of LAST, SRV, A, AAAA, CNAME, e.g. "${DEFAULTS.gateway.dnsOrder}"`),
-    };
-
-    const pRaw = r.object(k("platform"), raw.platform, ["install", "certManagerVersion", "kongOperatorVersion", "kongOperatorRepo"]);
-    const platform: PlatformConfig = {
-        install: r.boolean(k("platform.install"), pRaw.install, DEFAULTS.platform.install),
-        certManagerVersion: r.string(k("platform.certManagerVersion"), pRaw.certManagerVersion, DEFAULTS.platform.certManagerVersion,
-            SEMVER, `pin ${k("platform.certManagerVersion")} to a release such as "${DEFAULTS.platform.certManagerVersion}"`),
-        kongOperatorVersion: r.string(k("platform.kongOperatorVersion"), pRaw.kongOperatorVersion, DEFAULTS.platform.kongOperatorVersion,
-            SEMVER, `pin ${k("platform.kongOperatorVersion")} to a chart version such as "${DEFAULTS.platform.kongOperatorVersion}"`),
-        kongOperatorRepo: r.string(k("platform.kongOperatorRepo"), pRaw.kongOperatorRepo, DEFAULTS.platform.kongOperatorRepo,
-            /^(https?|oci):\/\/\S+$/, `set ${k("platform.kongOperatorRepo")} to a Helm repository URL`),
-    };
-
-    const skipUnreachableClusters = r.boolean(k("skipUnreachableClusters"), raw.skipUnreachableClusters, false);
-
     if (r.problems.length > 0) throw new ConfigError(r.problems.map(formatProblem));
-    return { zones, global, meshName, echo, gateway, platform, skipUnreachableClusters };
+    return config;
 }
 
 /** Every distinct cluster of the stack: each zone's, plus the global one when it has its own. */
@@ -241,7 +339,7 @@ export function clustersOf(config: StackConfig): ClusterConfig[] {
  * Pulumi prints its message without a stack trace and exits non-zero before anything registers.
  */
 export function loadConfig(): StackConfig {
-    const prefix = `${CONFIG_NAMESPACE}:`;
+    const prefix = k("");
     const raw: RawConfig = {};
     const secretKeys = new Set<string>();
     for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
@@ -260,7 +358,7 @@ export function loadConfig(): StackConfig {
 
 /** The SDK exports this at runtime but leaves it out of its typings. */
 function isConfigSecret(fullKey: string): boolean {
-    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
     return runtime.isConfigSecret?.(fullKey) ?? false;
 }
 

@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { FailoverPolicies, worstCaseDetectionMs } from "../components/failover";
+import { MeshSettings } from "../components/mesh";
 import { MeshMultiZoneService } from "../components/multizone-service";
 import { K8S_NAMES } from "../components/names";
+import { EchoTrafficPermission } from "../components/traffic-permission";
 import { MeshZone } from "../components/zone";
 import { StackConfig, clustersOf } from "./config";
 import { clusterProvider } from "./providers";
@@ -17,21 +20,41 @@ export interface ZoneOutputs {
 export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string };
-    globalControlPlane: { cluster: string; zone?: string; namespace: string };
+    globalControlPlane: { cluster: string; zone?: string; namespace: string; mesh: string };
+    failover: { enabled: boolean; worstCaseDetectionSeconds?: number };
 }
 
-/** Turns validated stack config into providers, the global MMZS and one MeshZone per zone. */
+/** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
 export function deployStack(config: StackConfig): DeployedStack {
     const providers = new Map<string, k8s.Provider>(
         clustersOf(config).map(c => [c.name, clusterProvider(c, config.skipUnreachableClusters)]));
     const providerOf = (cluster: { name: string }) => providers.get(cluster.name)!;
+    const globalOpts = { provider: providerOf(config.global.cluster) };
+    const { systemNamespace } = config.global;
+    const meshName = config.mesh.name;
+    const serviceName = K8S_NAMES.multiZoneService;
 
-    const mmzs = new MeshMultiZoneService(`${K8S_NAMES.multiZoneService}-mmzs`, {
-        serviceName: K8S_NAMES.multiZoneService,
-        systemNamespace: config.global.systemNamespace,
-        meshName: config.meshName,
-        port: config.echo.port,
-    }, { provider: providerOf(config.global.cluster) });
+    // Policies and the MMZS name the Mesh, so they wait for it when we manage it.
+    const mesh = config.mesh.manage === "none" ? undefined : new MeshSettings(`${meshName}-mesh`, {
+        meshName, mode: config.mesh.manage, meshServicesMode: config.mesh.meshServicesMode, zoneEgress: config.mesh.zoneEgress,
+    }, globalOpts);
+    const afterMesh = { ...globalOpts, dependsOn: mesh ? [mesh] : [] };
+
+    const mmzs = new MeshMultiZoneService(`${serviceName}-mmzs`, {
+        serviceName, systemNamespace, meshName, port: config.echo.port,
+    }, afterMesh);
+
+    if (config.failover.enabled) {
+        new FailoverPolicies(`${serviceName}-failover`, {
+            ...config.failover,
+            serviceName, systemNamespace, meshName,
+            targetLabels: mmzs.targetLabels,
+            failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
+        }, afterMesh);
+    }
+    if (config.gatewaysOnly) {
+        new EchoTrafficPermission(`${serviceName}-permission`, { serviceName, systemNamespace, meshName }, afterMesh);
+    }
 
     const zones: Record<string, ZoneOutputs> = {};
     for (const z of config.zones) {
@@ -54,13 +77,11 @@ export function deployStack(config: StackConfig): DeployedStack {
 
     return {
         zones,
-        multiZoneService: {
-            name: K8S_NAMES.multiZoneService,
-            hostname: mmzs.hostname,
-            port: mmzs.port,
-            namespace: config.global.systemNamespace,
-            cluster: config.global.cluster.name,
+        multiZoneService: { name: serviceName, hostname: mmzs.hostname, port: mmzs.port, namespace: systemNamespace, cluster: config.global.cluster.name },
+        globalControlPlane: { cluster: config.global.cluster.name, zone: config.global.zone, namespace: systemNamespace, mesh: meshName },
+        failover: {
+            enabled: config.failover.enabled,
+            worstCaseDetectionSeconds: config.failover.enabled ? worstCaseDetectionMs(config.failover.healthCheck) / 1000 : undefined,
         },
-        globalControlPlane: { cluster: config.global.cluster.name, zone: config.global.zone, namespace: config.global.systemNamespace },
     };
 }

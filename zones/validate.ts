@@ -112,11 +112,3 @@ export class Reader {
         return value;
     }
 }
-
-/** Milliseconds of a duration already validated by Reader.duration. */
-export function durationMs(d: string): number {
-    const m = /^(\d+)(ms|s|m|h)$/.exec(d);
-    if (!m) throw new Error(`not a duration: ${d}`);
-    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-    return Number(m[1]) * unit;
-}

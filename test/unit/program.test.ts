@@ -4,7 +4,6 @@ import { MINIMAL_CONFIG, Recorder, Registered, stackConfig, valueOf } from "./ha
 
 const rec = new Recorder();
 
-const CR = "kubernetes:apiextensions.k8s.io:CustomResource";
 const TYPES = {
     namespace: "kubernetes:core/v1:Namespace",
     deployment: "kubernetes:apps/v1:Deployment",
@@ -15,6 +14,7 @@ const TYPES = {
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
     mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
+    mesh: "kubernetes:kuma.io/v1alpha1:Mesh",
     provider: "pulumi:providers:kubernetes",
 };
 
@@ -66,6 +66,20 @@ describe("the program from the minimal stack config", () => {
             selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
+    });
+
+    it("puts the Mesh, failover policies and traffic permission on the global cluster", () => {
+        const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
+        expect(kuma.map(r => r.type.split(":").pop()).sort()).toEqual([
+            "Mesh", "MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshMultiZoneService",
+            "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
+        ]);
+        for (const r of kuma) {
+            expect(rec.providerName(r), r.name).toBe("zone1");
+            if (r.type !== TYPES.mesh) {
+                expect(r.inputs.metadata).toMatchObject({ namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
+            }
+        }
     });
 
     it("never uses a default provider", () => {
@@ -133,7 +147,9 @@ describe("the program's exports", () => {
         expect(await valueOf(stack.zones.zone1.route)).toBe("echo");
         expect(await valueOf(stack.multiZoneService.hostname)).toBe("echo.mzsvc.mesh.local");
         expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "zone2" });
-        expect(stack.globalControlPlane).toEqual({ cluster: "zone2", zone: "zone2", namespace: "kong-mesh-system" });
+        expect(stack.globalControlPlane).toEqual({ cluster: "zone2", zone: "zone2", namespace: "kong-mesh-system", mesh: "default" });
+        // Defaults: 2 × 5s health-check interval + 2s timeout.
+        expect(stack.failover).toEqual({ enabled: true, worstCaseDetectionSeconds: 12 });
         expect(rec.providerName(rec.one(TYPES.mmzs, "echo-mmzs"))).toBe("zone2");
     });
 });

@@ -1,0 +1,148 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY } from "./names";
+import { KUMA_API } from "./multizone-service";
+
+export interface FailoverSettings {
+    healthCheck: { interval: string; timeout: string; unhealthyThreshold: number; healthyThreshold: number; path: string };
+    circuitBreaker: { interval: string; baseEjectionTime: string; consecutiveFailures: number; maxEjectionPercent: number };
+    retry: { numRetries: number; perTryTimeout: string; backOffBase: string; backOffMax: string };
+    timeout: { connect: string; request: string };
+}
+
+export interface FailoverPoliciesArgs extends FailoverSettings {
+    /** The MMZS the policies target, by the labels its synced copies keep. */
+    serviceName: string;
+    targetLabels: Record<string, string>;
+    systemNamespace: string;
+    meshName: string;
+    /** Per zone, the zones to fail over to in order; zones absent here fail over to any zone. */
+    failoverOrder: Record<string, string[]>;
+}
+
+/** Kuma policy kinds that make failover happen, by the suffix of their object names. */
+export const FAILOVER_POLICY_KINDS = {
+    MeshHealthCheck: "health-check",
+    MeshCircuitBreaker: "circuit-breaker",
+    MeshRetry: "retry",
+    MeshTimeout: "timeout",
+    MeshLoadBalancingStrategy: "load-balancing",
+} as const;
+export type FailoverPolicyKind = keyof typeof FAILOVER_POLICY_KINDS;
+
+/** The `to` part every failover policy shares: calls to the MMZS from any proxy of the mesh. */
+function toMultiZoneService(targetLabels: Record<string, string>, conf: object) {
+    return {
+        targetRef: { kind: "Mesh" },
+        to: [{ targetRef: { kind: "MeshMultiZoneService", labels: targetLabels }, default: conf }],
+    };
+}
+
+/** Cross-zone failover rules: the listed order first (one priority each), then any other zone. */
+export function crossZoneFailover(failoverOrder: Record<string, string[]>) {
+    const ordered = Object.entries(failoverOrder).flatMap(([from, targets]) =>
+        targets.map(to => ({ from: { zones: [from] }, to: { type: "Only", zones: [to] } })));
+    return [...ordered, { to: { type: "Any" } }];
+}
+
+export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPolicyKind, object> {
+    const { healthCheck: hc, circuitBreaker: cb, retry, timeout } = args;
+    const to = (conf: object) => toMultiZoneService(args.targetLabels, conf);
+    return {
+        MeshHealthCheck: to({
+            interval: hc.interval,
+            timeout: hc.timeout,
+            unhealthyThreshold: hc.unhealthyThreshold,
+            healthyThreshold: hc.healthyThreshold,
+            // 0 turns panic mode off: never send traffic to a dead zone because all of it is dead.
+            healthyPanicThreshold: 0,
+            http: { path: hc.path, expectedStatuses: [200] },
+        }),
+        MeshCircuitBreaker: to({
+            outlierDetection: {
+                disabled: false,
+                interval: cb.interval,
+                baseEjectionTime: cb.baseEjectionTime,
+                maxEjectionPercent: cb.maxEjectionPercent,
+                detectors: {
+                    totalFailures: { consecutive: cb.consecutiveFailures },
+                    gatewayFailures: { consecutive: cb.consecutiveFailures },
+                },
+            },
+        }),
+        MeshRetry: to({
+            http: {
+                numRetries: retry.numRetries,
+                perTryTimeout: retry.perTryTimeout,
+                backOff: { baseInterval: retry.backOffBase, maxInterval: retry.backOffMax },
+                retryOn: ["5xx", "GatewayError", "Reset", "ConnectFailure"],
+                // A retry goes to another host, and after one failure to the next priority (zone).
+                hostSelection: [{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }],
+            },
+        }),
+        MeshTimeout: to({
+            connectionTimeout: timeout.connect,
+            http: { requestTimeout: timeout.request },
+        }),
+        MeshLoadBalancingStrategy: to({
+            localityAwareness: { disabled: false, crossZone: { failover: crossZoneFailover(args.failoverOrder) } },
+        }),
+    };
+}
+type FailoverSpecArgs = FailoverSettings & Pick<FailoverPoliciesArgs, "targetLabels" | "failoverOrder">;
+
+/** Milliseconds of a Kuma duration such as "5s", "250ms", "1m" or "1h". */
+export function durationMs(d: string): number {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(d);
+    if (!m) throw new Error(`not a duration: ${d}`);
+    return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+/**
+ * The smallest request timeout that lets every retry run to its per-try timeout, with the
+ * longest back-off between tries: shorter, and MeshTimeout would cut retries off.
+ */
+export function minimumRequestTimeoutMs(retry: FailoverSettings["retry"]): number {
+    return (retry.numRetries + 1) * durationMs(retry.perTryTimeout) + retry.numRetries * durationMs(retry.backOffMax);
+}
+
+/**
+ * Worst case from a zone's echo dying to traffic leaving it: an endpoint that dies just after a
+ * passing check is probed again one interval later, and is ejected when the unhealthyThreshold-th
+ * consecutive probe has timed out. With no healthy local endpoint left, the next request goes to
+ * the next priority (another zone) at once; requests caught in between are retried there.
+ */
+export function worstCaseDetectionMs(hc: FailoverSettings["healthCheck"]): number {
+    return hc.unhealthyThreshold * durationMs(hc.interval) + durationMs(hc.timeout);
+}
+
+/** Health checks, outlier detection, retries, timeouts and zone-aware load balancing for the MMZS. */
+export class FailoverPolicies extends pulumi.ComponentResource {
+    readonly policies: Record<FailoverPolicyKind, k8s.apiextensions.CustomResource>;
+
+    constructor(name: string, args: FailoverPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mesh-dr:index:FailoverPolicies", name, {}, opts);
+        const specs = failoverPolicySpecs(args);
+        const make = (kind: FailoverPolicyKind) => {
+            const objectName = `${args.serviceName}-${FAILOVER_POLICY_KINDS[kind]}`;
+            return new k8s.apiextensions.CustomResource(objectName, {
+                apiVersion: KUMA_API,
+                kind,
+                metadata: {
+                    name: objectName,
+                    namespace: args.systemNamespace,
+                    labels: { "kuma.io/mesh": args.meshName, ...MANAGED_BY },
+                },
+                spec: specs[kind],
+            }, { parent: this });
+        };
+        this.policies = {
+            MeshHealthCheck: make("MeshHealthCheck"),
+            MeshCircuitBreaker: make("MeshCircuitBreaker"),
+            MeshRetry: make("MeshRetry"),
+            MeshTimeout: make("MeshTimeout"),
+            MeshLoadBalancingStrategy: make("MeshLoadBalancingStrategy"),
+        };
+        this.registerOutputs({ policies: Object.keys(this.policies) });
+    }
+}
