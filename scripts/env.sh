@@ -1,7 +1,7 @@
 # Sourced by every script: puts Node >= 22 and the project's toolchain on PATH.
 # The system Node may be older; Node 22 then comes from the npm registry as a plain binary
 # package, cached outside the clone so a second run is instant.
-set -euo pipefail
+# Safe to source into an interactive shell: it sets no shell options.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export MESH_DR_CACHE="${MESH_DR_CACHE:-$HOME/.cache/mesh-dr}"
 NODE_VERSION=22.23.3
@@ -21,3 +21,9 @@ fi
 export PATH="$ROOT/.toolchain/bin:$ROOT/node_modules/.bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+
+# Run as a command (`bash scripts/env.sh vitest run`), it runs its arguments in this environment:
+# that is how the npm scripts get Node 22 even when npm itself was started by an older Node.
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ $# -gt 0 ]; then
+  exec "$@"
+fi
