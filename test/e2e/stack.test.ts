@@ -1,0 +1,216 @@
+// The real engine against real kube-apiservers: up, read back from the API servers, clean
+// previews, one-setting diffs, adding and removing a zone, a zone outage, destroy, bad config.
+// The steps build on each other, so they run in order in one file.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { echoPodSpec } from "../../components/echo";
+import { Ops, Project, ROOT, Sandbox, Zone, tempRoot } from "./support";
+
+const root = tempRoot();
+const sandbox = new Sandbox(path.join(root, "sandbox"), 27443);
+const project = new Project(sandbox, root);
+const TWO_ZONES: Zone[] = [{ name: "zone1" }, { name: "zone2" }];
+const POLICY_PACK = path.join(ROOT, "policy");
+
+const KINDS = {
+    route: "httproutes.gateway.networking.k8s.io",
+    gateway: "gateways.gateway.networking.k8s.io",
+    gatewayClass: "gatewayclasses.gateway.networking.k8s.io",
+    gatewayConfiguration: "gatewayconfigurations.gateway-operator.konghq.com",
+    mmzs: "meshmultizoneservices.kuma.io",
+    mesh: "meshes.kuma.io",
+};
+const KUMA_POLICIES = ["meshhealthchecks", "meshcircuitbreakers", "meshretries", "meshtimeouts", "meshloadbalancingstrategies", "meshtrafficpermissions"];
+
+async function preview(opts: { policy?: boolean } = {}) {
+    const ops = new Ops();
+    const stack = await project.open();
+    const result = await stack.preview({ onEvent: ops.onEvent, policyPacks: opts.policy ? [POLICY_PACK] : undefined });
+    return { ops, result };
+}
+
+async function up() {
+    const ops = new Ops();
+    const result = await (await project.open()).up({ onEvent: ops.onEvent });
+    return { ops, result };
+}
+
+/** Fails the test with the engine's own words when an operation that should fail succeeds. */
+async function failure(run: () => Promise<unknown>): Promise<string> {
+    try {
+        await run();
+    } catch (e) {
+        return String((e as Error).message);
+    }
+    throw new Error("the operation succeeded, but it should have failed");
+}
+
+function expectZoneObjects(zone: string, replicas: number) {
+    const ns = sandbox.get(zone, ["namespace", "kong"]);
+    expect(ns.metadata.labels["kuma.io/sidecar-injection"]).toBe("enabled");
+
+    const dep = sandbox.get(zone, ["-n", "kong", "deployment", "echo"]);
+    expect(dep.spec.replicas).toBe(replicas);
+    expect(dep.status.readyReplicas).toBe(replicas);
+    expect(dep.status.conditions.find((c: any) => c.type === "Available").status).toBe("True");
+    expect(dep.spec.template.spec.containers[0].readinessProbe.httpGet.port).toBe("http");
+
+    const svc = sandbox.get(zone, ["-n", "kong", "service", "echo"]);
+    expect(svc.spec.ports.find((p: any) => p.name === "http")).toMatchObject({ port: 1027, appProtocol: "http" });
+    const endpoints = sandbox.get(zone, ["-n", "kong", "endpoints", "echo"]);
+    expect(endpoints.subsets[0].addresses).toHaveLength(replicas);
+
+    const ext = sandbox.get(zone, ["-n", "kong", "service", "echo-mmzs-service"]);
+    expect(ext.spec).toMatchObject({ type: "ExternalName", externalName: "echo.mzsvc.mesh.local" });
+    expect(ext.spec.ports[0].port).toBe(1027);
+
+    const route = sandbox.get(zone, ["-n", "kong", KINDS.route, "echo"]);
+    expect(route.spec.parentRefs[0]).toMatchObject({ kind: "Gateway", name: "kong" });
+    expect(route.spec.rules[0].matches[0].path).toEqual({ type: "PathPrefix", value: "/echo" });
+    expect(route.spec.rules[0].backendRefs[0]).toMatchObject({ name: "echo-mmzs-service", port: 1027 });
+
+    expect(sandbox.get(zone, ["-n", "kong", KINDS.gateway, "kong"]).spec.gatewayClassName).toBe("kong");
+    expect(sandbox.get(zone, [KINDS.gatewayClass, "kong"]).spec.controllerName).toBe("konghq.com/gateway-operator");
+    const gwc = sandbox.get(zone, ["-n", "kong", KINDS.gatewayConfiguration, "kong"]);
+    expect(gwc.spec.dataPlaneOptions.deployment.podTemplateSpec.metadata.annotations["kuma.io/gateway"]).toBe("enabled");
+    expect(sandbox.get(zone, ["-n", "kong", "poddisruptionbudget", "echo"]).spec.maxUnavailable).toBe(1);
+}
+
+/** Objects of ours (by label) still on a cluster, as `kind/name`. */
+function leftovers(zone: string): string[] {
+    const kinds = ["deployments", "services", "poddisruptionbudgets", KINDS.route, KINDS.gateway, KINDS.gatewayClass,
+        KINDS.gatewayConfiguration, KINDS.mmzs, KINDS.mesh, ...KUMA_POLICIES.map(k => `${k}.kuma.io`), "namespaces"];
+    const list = sandbox.get(zone, [kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=mesh-dr"]);
+    return list.items.map((o: any) => `${o.kind}/${o.metadata.name}`);
+}
+
+beforeAll(() => {
+    sandbox.run("up", "zone1", "zone2");
+    project.configure(TWO_ZONES);
+});
+
+afterAll(() => {
+    sandbox.run("down");
+    fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("mesh-dr against real kube-apiservers", () => {
+    it("rejects a bad config before anything is sent to any cluster", async () => {
+        project.configure([{ name: "Zone_1" }, { name: "zone2", echoReplicas: 0 }]);
+        const ops = new Ops();
+        const message = await failure(async () => (await project.open()).preview({ onEvent: ops.onEvent }));
+        expect(message).toContain('mesh-dr:zones[0].name: "Zone_1" does not match');
+        expect(message).toContain("mesh-dr:zones[1].echoReplicas: 0 is out of range (1 to 100)");
+        expect(message).not.toMatch(/\n\s+at .*\.(ts|js):\d+/); // no stack trace
+        expect(ops.changes()).toEqual([]);
+        for (const zone of ["zone1", "zone2"]) expect(sandbox.get(zone, ["namespace", "kong"])).toBeUndefined();
+        project.configure(TWO_ZONES);
+    });
+
+    it("up: every promised object exists on its cluster's API server, Deployments Available", async () => {
+        const { result } = await up();
+        expect(result.summary.result).toBe("succeeded");
+        for (const zone of ["zone1", "zone2"]) expectZoneObjects(zone, 2);
+
+        const mmzs = sandbox.get("zone1", ["-n", "kong-mesh-system", KINDS.mmzs, "echo"]);
+        expect(mmzs.metadata.labels["kuma.io/mesh"]).toBe("default");
+        expect(mmzs.spec).toEqual({
+            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+            ports: [{ port: 1027, name: "http", appProtocol: "http" }],
+        });
+        expect(sandbox.get("zone2", ["-n", "kong-mesh-system", KINDS.mmzs, "echo"])).toBeUndefined();
+        expect(sandbox.get("zone1", [KINDS.mesh, "default"]).spec.meshServices.mode).toBe("Exclusive");
+        for (const kind of KUMA_POLICIES) {
+            const list = sandbox.get("zone1", ["-n", "kong-mesh-system", `${kind}.kuma.io`]);
+            expect(list.items, kind).toHaveLength(1);
+        }
+        expect(result.outputs.multiZoneService.value).toMatchObject({ hostname: "echo.mzsvc.mesh.local", port: 1027, cluster: "zone1" });
+        expect(result.outputs.zones.value.zone2).toMatchObject({ cluster: "zone2", namespace: "kong", gateway: "kong", route: "echo" });
+    });
+
+    it("keeps kubeconfigs secret in state", async () => {
+        const state = JSON.stringify((await (await project.open()).exportStack()).deployment);
+        expect(state).not.toContain(sandbox.kubeconfig("zone1"));
+        expect(state).toContain("4dabf18193072939515e22adb298388d"); // Pulumi's secret signature
+    });
+
+    it("previews no changes right after up, and after a refresh", async () => {
+        expect((await preview()).ops.changes()).toEqual([]);
+        const refresh = await (await project.open()).refresh();
+        expect(refresh.summary.result).toBe("succeeded");
+        expect((await preview()).ops.changes()).toEqual([]);
+    });
+
+    it("one zone's echo replicas: exactly one update, on that zone's Deployment", async () => {
+        project.configure([{ name: "zone1" }, { name: "zone2", echoReplicas: 3 }]);
+        expect((await preview()).ops.changes()).toEqual(["update kubernetes:apps/v1:Deployment zone2-echo"]);
+        await up();
+        expectZoneObjects("zone2", 3);
+        expectZoneObjects("zone1", 2);
+    });
+
+    it("adding a third zone creates only its objects; removing it deletes only those", async () => {
+        sandbox.run("up", "zone1", "zone2", "zone3");
+        const three = [{ name: "zone1" }, { name: "zone2", echoReplicas: 3 }, { name: "zone3" }];
+        project.configure(three);
+        const added = (await preview()).ops.changes();
+        expect(added.length).toBeGreaterThan(9);
+        for (const op of added) expect(op).toMatch(/^create \S+ zone3(-|$)/);
+        await up();
+        expectZoneObjects("zone3", 2);
+
+        project.configure(three.slice(0, 2));
+        const removed = (await preview()).ops.changes();
+        expect(removed.map(op => op.replace(/^delete /, "create "))).toEqual(added);
+        await up();
+        expect(leftovers("zone3")).toEqual([]);
+        sandbox.run("down", "zone3");
+    });
+
+    it("a zone whose apiserver is down: up fails naming it, or goes ahead for the others with skipUnreachableClusters", async () => {
+        sandbox.run("stop-apiserver", "zone2");
+        try {
+            project.configure([{ name: "zone1", echoReplicas: 3 }, { name: "zone2", echoReplicas: 3 }]);
+            const message = await failure(() => up());
+            expect(message).toContain("zone2");
+            expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(2);
+
+            project.configure([{ name: "zone1", echoReplicas: 3 }, { name: "zone2", echoReplicas: 3 }], { skipUnreachableClusters: true });
+            const { result } = await up();
+            expect(result.summary.result).toBe("succeeded");
+            expectZoneObjects("zone1", 3);
+        } finally {
+            sandbox.run("start-apiserver", "zone2");
+        }
+        project.configure([{ name: "zone1", echoReplicas: 3 }, { name: "zone2", echoReplicas: 3 }]);
+        await up();
+        expect((await preview()).ops.changes()).toEqual([]);
+        expectZoneObjects("zone2", 3);
+    });
+
+    it("the echo pod is admitted by a namespace enforcing the restricted Pod Security Standard", () => {
+        const ns = "pss-restricted";
+        sandbox.kubectl("zone1", ["apply", "-f", "-"], JSON.stringify({
+            apiVersion: "v1", kind: "Namespace",
+            metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+        }));
+        const pod = (spec: object) => JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "echo", namespace: ns, labels: { app: "echo" } }, spec });
+        const spec = echoPodSpec("kong/go-echo:0.3.0") as any;
+        expect(sandbox.kubectl("zone1", ["apply", "-f", "-"], pod(spec))).toContain("pod/echo created");
+        // The control: the same pod with privilege escalation allowed is refused, so enforcement is on.
+        const weakened = { ...spec, containers: [{ ...spec.containers[0], name: "weak", securityContext: { allowPrivilegeEscalation: true } }] };
+        expect(() => sandbox.kubectl("zone1", ["apply", "--dry-run=server", "-f", "-"], pod(weakened).replace('"name":"echo"', '"name":"weak"')))
+            .toThrow(/violates PodSecurity "restricted/);
+        sandbox.kubectl("zone1", ["delete", "namespace", ns, "--wait=true"]);
+    });
+
+    it("destroy leaves no object of ours on any cluster", async () => {
+        const result = await (await project.open()).destroy();
+        expect(result.summary.result).toBe("succeeded");
+        for (const zone of ["zone1", "zone2"]) {
+            expect(leftovers(zone), zone).toEqual([]);
+            expect(sandbox.get(zone, ["namespace", "kong"]), zone).toBeUndefined();
+        }
+    });
+});

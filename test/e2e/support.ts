@@ -1,0 +1,105 @@
+// End-to-end support: a private sandbox of real kube-apiservers, a throwaway copy of the
+// project with its own stack file, and the real Pulumi engine through the Automation API.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import * as YAML from "yaml";
+
+export const ROOT = path.resolve(__dirname, "../..");
+const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
+
+/** What the program sends for one stack: the files `pulumi` needs to run it. */
+const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json"];
+
+/** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
+export class Sandbox {
+    constructor(readonly dir: string, readonly portBase: number) {}
+
+    private env(): NodeJS.ProcessEnv {
+        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase) };
+    }
+
+    run(...args: string[]): string {
+        const r = spawnSync("bash", [SANDBOX, ...args], { env: this.env(), encoding: "utf8", timeout: 10 * 60_000 });
+        if (r.status !== 0) throw new Error(`sandbox.sh ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+        return r.stdout;
+    }
+
+    kubeconfig(cluster: string): string {
+        return path.join(this.dir, cluster, "kubeconfig");
+    }
+
+    kubectl(cluster: string, args: string[], input?: string): string {
+        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), ...args],
+            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+    }
+
+    /** `kubectl get -o json`, or undefined when the object does not exist. */
+    get(cluster: string, args: string[]): any {
+        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), "get", ...args, "-o", "json"], { encoding: "utf8", timeout: 60_000 });
+        if (r.status !== 0) {
+            if (/NotFound|not found/.test(r.stderr)) return undefined;
+            throw new Error(`kubectl get ${args.join(" ")} on ${cluster}: ${r.stderr}`);
+        }
+        return JSON.parse(r.stdout);
+    }
+}
+
+export interface Zone { name: string; routeBackend?: string; echoReplicas?: number }
+
+/** A copy of the project in a temp dir whose `Pulumi.e2e.yaml` the tests rewrite. */
+export class Project {
+    readonly dir: string;
+    readonly stackName = "e2e";
+    private stack?: Stack;
+
+    constructor(readonly sandbox: Sandbox, root: string) {
+        this.dir = path.join(root, "project");
+        fs.mkdirSync(this.dir, { recursive: true });
+        for (const f of PROJECT_FILES) fs.cpSync(path.join(ROOT, f), path.join(this.dir, f), { recursive: true });
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
+        fs.mkdirSync(path.join(root, "state"));
+        process.env.PULUMI_BACKEND_URL = `file://${path.join(root, "state")}`;
+        process.env.PULUMI_CONFIG_PASSPHRASE = "e2e";
+    }
+
+    /** Writes the stack file: zones on sandbox kubeconfigs, plus any other `mesh-dr:` keys. */
+    configure(zones: Zone[], extra: Record<string, unknown> = {}): void {
+        const config: Record<string, unknown> = {
+            "mesh-dr:zones": zones.map(z => ({ ...z, kubeconfig: this.sandbox.kubeconfig(z.name) })),
+        };
+        for (const [k, v] of Object.entries(extra)) config[`mesh-dr:${k}`] = v;
+        fs.writeFileSync(path.join(this.dir, `Pulumi.${this.stackName}.yaml`), YAML.stringify({ config }));
+    }
+
+    async open(): Promise<Stack> {
+        this.stack ??= await LocalWorkspace.createOrSelectStack({ stackName: this.stackName, workDir: this.dir });
+        return this.stack;
+    }
+}
+
+/** Resource operations an engine run reported, as `op type name` (steps that change nothing left out). */
+export class Ops {
+    readonly events: EngineEvent[] = [];
+    readonly onEvent = (e: EngineEvent) => { this.events.push(e); };
+
+    changes(): string[] {
+        return this.events.flatMap(e => {
+            const m = e.resourcePreEvent?.metadata;
+            if (!m || m.op === "same" || (m.op as OpType) === "read") return [];
+            const name = m.urn.split("::").pop();
+            return [`${m.op} ${m.type} ${name}`];
+        }).sort();
+    }
+
+    /** Every diagnostic the engine printed, to find error messages in. */
+    diagnostics(): string {
+        return this.events.map(e => e.diagnosticEvent?.message ?? "").join("\n");
+    }
+}
+
+export function tempRoot(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-e2e-"));
+}
