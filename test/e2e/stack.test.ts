@@ -11,7 +11,8 @@ const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 27443);
 const project = new Project(sandbox, root);
 const TWO_ZONES: Zone[] = [{ name: "zone1" }, { name: "zone2" }];
-const POLICY_PACK = path.join(ROOT, "policy");
+// An executable pack: the engine runs it directly (the directory form needs a newer language host).
+const POLICY_PACK = path.join(ROOT, "policy", "run-policy-pack.sh");
 
 const KINDS = {
     route: "httproutes.gateway.networking.k8s.io",
@@ -140,6 +141,19 @@ describe("mesh-dr against real kube-apiservers", () => {
         const refresh = await (await project.open()).refresh();
         expect(refresh.summary.result).toBe("succeeded");
         expect((await preview()).ops.changes()).toEqual([]);
+    });
+
+    it("the policy pack passes the stack's preview and blocks a config that breaks DR", async () => {
+        const ok = await preview({ policy: true });
+        expect(ok.ops.changes()).toEqual([]);
+        project.configure([{ name: "zone1" }, { name: "zone2", routeBackend: "local", echoReplicas: 1 }]);
+        const ops = new Ops();
+        const message = await failure(async () => (await project.open()).preview({ onEvent: ops.onEvent, policyPacks: [POLICY_PACK] }));
+        const said = `${message}\n${ops.diagnostics()}\n${JSON.stringify(ops.events.filter(e => e.policyEvent))}`;
+        expect(said).toContain("mesh-dr-route-via-mmzs");
+        expect(said).toContain("mesh-dr-echo-ha");
+        expect(said).toContain("zone2");
+        project.configure(TWO_ZONES);
     });
 
     it("one zone's echo replicas: exactly one update, on that zone's Deployment", async () => {

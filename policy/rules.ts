@@ -1,0 +1,536 @@
+// The mesh-dr policies: disaster-recovery invariants of the Kong Mesh multi-zone objects the
+// program registers (components/*.ts). Kept apart from index.ts so they can be tested without
+// starting the policy server.
+//
+// Resource policies (validateResource) run on each resource's inputs before it is created or
+// updated, so a violation blocks that step; stack policies (validateStack) see every resource of
+// the stack, with its provider, after the program has registered everything.
+import type {
+    EnforcementLevel,
+    PolicyProviderResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { rawProps, secrecyOf, secretTrackingProblem } from "./secrets";
+
+// ---------------------------------------------------------------------------------------------
+// What the program registers (components/names.ts, components/failover.ts). The unit test checks
+// these against the program's own constants, so a rename there fails the test instead of the pack.
+
+/** Kubernetes object names the walkthrough fixes. */
+export const K8S = {
+    /** Each zone's namespace, joined to the mesh. */
+    zoneNamespace: "kong",
+    /** The echo Deployment and its ClusterIP Service in every zone. */
+    echo: "echo",
+    /** The ExternalName Service the route uses to reach the MMZS. */
+    mmzsBackend: "echo-mmzs-service",
+} as const;
+
+export const ECHO_ROUTE_PATH = "/echo";
+export const DISPLAY_NAME_LABEL = "kuma.io/display-name";
+export const MESH_LABEL = "kuma.io/mesh";
+export const MIN_ZONES = 2;
+export const MIN_ECHO_REPLICAS = 2;
+
+/** The hostname Kuma's default HostnameGenerator gives a MeshMultiZoneService. */
+export function multiZoneServiceHostname(name: string): string {
+    return `${name}.mzsvc.mesh.local`;
+}
+
+/** Kuma policies that make cross-zone failover happen, with what each contributes. */
+export const FAILOVER_POLICIES = {
+    MeshHealthCheck: { suffix: "health-check", role: "active health checks are how a dead zone's endpoints are found" },
+    MeshCircuitBreaker: { suffix: "circuit-breaker", role: "outlier detection ejects failing endpoints between health checks" },
+    MeshRetry: { suffix: "retry", role: "requests caught by a failure are retried on another zone" },
+    MeshTimeout: { suffix: "timeout", role: "hung requests are cut off instead of waiting on a dead zone" },
+    MeshLoadBalancingStrategy: { suffix: "load-balancing", role: "cross-zone failover is what sends traffic to the other zones" },
+} as const;
+export type FailoverKind = keyof typeof FAILOVER_POLICIES;
+
+export const TYPES = {
+    k8sProvider: "pulumi:providers:kubernetes",
+    namespace: "kubernetes:core/v1:Namespace",
+    service: "kubernetes:core/v1:Service",
+    deployment: "kubernetes:apps/v1:Deployment",
+    httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+    mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
+    meshZone: "mesh-dr:index:MeshZone",
+} as const;
+
+/**
+ * Component resources of @pulumi/kubernetes that run in the program (not in a provider): the
+ * engine never gives them a provider reference; their children carry it and are checked instead.
+ */
+export const LOCAL_KUBERNETES_COMPONENTS: ReadonlySet<string> = new Set([
+    "kubernetes:helm.sh/v2:Chart",
+    "kubernetes:helm.sh/v3:Chart",
+    "kubernetes:yaml:ConfigFile",
+    "kubernetes:yaml:ConfigGroup",
+    "kubernetes:kustomize:Directory",
+]);
+
+const MANDATORY: EnforcementLevel = "mandatory";
+
+// ---------------------------------------------------------------------------------------------
+// Reading resources. Props come from @pulumi/policy behind a proxy that throws on values unknown
+// during preview; the library then reports the policy as not runnable (advisory) for that preview.
+
+type Obj = Record<string, unknown>;
+
+/** What the stack rules read of a resource (a PolicyResource has more). */
+export interface StackResource {
+    type: string;
+    name: string;
+    urn: string;
+    props: Record<string, any>;
+    provider?: PolicyProviderResource;
+    parent?: StackResource;
+}
+
+function isObj(v: unknown): v is Obj {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function list(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : [];
+}
+
+function at(v: unknown, ...path: (string | number)[]): unknown {
+    let cur = v;
+    for (const key of path) {
+        if (Array.isArray(cur) && typeof key === "number") cur = cur[key];
+        else if (isObj(cur) && typeof key === "string") cur = cur[key];
+        else return undefined;
+    }
+    return cur;
+}
+
+function str(v: unknown): string | undefined {
+    return typeof v === "string" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+    if (typeof v === "number") return v;
+    // Some providers hand numbers over as strings (e.g. config-like inputs).
+    if (typeof v === "string" && /^\d+$/.test(v)) return Number(v);
+    return undefined;
+}
+
+interface Meta {
+    name?: string;
+    namespace?: string;
+    labels: Record<string, unknown>;
+}
+
+function meta(r: { props: Obj }): Meta {
+    const m = r.props.metadata;
+    return {
+        name: str(at(m, "name")),
+        namespace: str(at(m, "namespace")),
+        labels: isObj(at(m, "labels")) ? at(m, "labels") as Obj : {},
+    };
+}
+
+/** `HTTPRoute "zone1-echo"`: the kind from the type token and the Pulumi name. */
+function describe(r: { type: string; name: string }): string {
+    return `${r.type.split(":").pop()} "${r.name}"`;
+}
+
+/** Where a resource lives: its provider's URN ("" for none). Objects only meet on one cluster. */
+function clusterOf(r: StackResource): string {
+    return r.provider?.urn ?? "";
+}
+
+function providerLabel(p: PolicyProviderResource | undefined): string {
+    return p ? `provider "${p.name}"` : "no provider";
+}
+
+/**
+ * The zone a resource belongs to: its MeshZone ancestor's name, or else `<zone>` from the
+ * `<zone>-<kubernetes name>` naming every zone object follows (components/names.ts).
+ */
+export function zoneOf(r: { type: string; name: string; props: Obj; parent?: StackResource }): string | undefined {
+    for (let p = r.parent; p; p = p.parent) {
+        if (p.type === TYPES.meshZone) return p.name;
+    }
+    const k8sName = meta(r).name;
+    if (k8sName && r.name.length > k8sName.length + 1 && r.name.endsWith(`-${k8sName}`)) {
+        return r.name.slice(0, -(k8sName.length + 1));
+    }
+    return undefined;
+}
+
+function zoneLabel(r: StackResource): string {
+    return `zone ${zoneOf(r) ?? `of ${describe(r)}`}`;
+}
+
+function ofType(resources: readonly StackResource[], type: string): StackResource[] {
+    return resources.filter(r => r.type === type);
+}
+
+/** Each zone's namespace `kong`: the zone's anchor, on the zone's cluster. */
+export function zoneNamespaces(resources: readonly StackResource[]): StackResource[] {
+    return ofType(resources, TYPES.namespace).filter(r => meta(r).name === K8S.zoneNamespace);
+}
+
+/** A namespaced object on a cluster, by kind and name. */
+function findObject(resources: readonly StackResource[], type: string, cluster: string, namespace: string, name: string) {
+    return resources.find(r => r.type === type && clusterOf(r) === cluster &&
+        meta(r).namespace === namespace && meta(r).name === name);
+}
+
+function isEchoRule(rule: unknown): boolean {
+    return list(at(rule, "matches")).some(m => {
+        const value = str(at(m, "path", "value"));
+        const type = str(at(m, "path", "type")) ?? "PathPrefix";
+        return value === ECHO_ROUTE_PATH && (type === "PathPrefix" || type === "Exact");
+    });
+}
+
+/** The zone's HTTPRoutes with a rule matching /echo, and those rules. */
+function echoRoutes(resources: readonly StackResource[], ns: StackResource) {
+    return ofType(resources, TYPES.httpRoute)
+        .filter(r => clusterOf(r) === clusterOf(ns) && meta(r).namespace === meta(ns).name)
+        .map(route => ({ route, rules: list(at(route.props, "spec", "rules")).filter(isEchoRule) }))
+        .filter(x => x.rules.length > 0);
+}
+
+function mmzsHostnames(resources: readonly StackResource[]): Map<string, StackResource> {
+    const byHost = new Map<string, StackResource>();
+    for (const m of ofType(resources, TYPES.mmzs)) {
+        const name = meta(m).name;
+        if (name) byHost.set(multiZoneServiceHostname(name), m);
+    }
+    return byHost;
+}
+
+function servicePort(svc: StackResource, portName: string): number | undefined {
+    const ports = list(at(svc.props, "spec", "ports"));
+    return num(at(ports.find(p => at(p, "name") === portName), "port"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack checks (exported for tests; the policies below wrap them).
+
+export function checkZoneCount(resources: readonly StackResource[], report: ReportViolation): void {
+    const namespaces = zoneNamespaces(resources);
+    const byCluster = new Map<string, string[]>();
+    for (const ns of namespaces) {
+        const zones = byCluster.get(clusterOf(ns)) ?? [];
+        zones.push(zoneOf(ns) ?? ns.name);
+        byCluster.set(clusterOf(ns), zones);
+    }
+    if (byCluster.size >= MIN_ZONES) return;
+    const found = [...byCluster.entries()].map(([cluster, zones]) => {
+        const p = namespaces.find(ns => clusterOf(ns) === cluster)?.provider;
+        return `${zones.join(", ")} (${providerLabel(p)})`;
+    });
+    const shared = [...byCluster.values()].some(z => z.length > 1) ? " (zones on one provider share a cluster and fail together)" : "";
+    report(`mesh-dr needs at least ${MIN_ZONES} zones on separate clusters for disaster recovery, but this stack has ` +
+        `${byCluster.size} zone cluster${byCluster.size === 1 ? "" : "s"}${found.length ? `: ${found.join("; ")}` : ""}${shared}. ` +
+        `A zone is a Namespace "${K8S.zoneNamespace}" on its cluster's provider. ` +
+        `Fix: list at least ${MIN_ZONES} zones in mesh-dr:zones, each with its own cluster (context or kubeconfig).`);
+}
+
+export function checkRoutesReachMultiZoneService(resources: readonly StackResource[], report: ReportViolation): void {
+    const hosts = mmzsHostnames(resources);
+    const expected = [...hosts.keys()].join(" or ");
+    if (hosts.size === 0) {
+        report(`this stack has no MeshMultiZoneService, so no zone's ${ECHO_ROUTE_PATH} route can fail over to another zone. ` +
+            `Fix: keep the MeshMultiZoneService component (zones/index.ts) on the global control plane's cluster.`);
+    }
+    for (const ns of zoneNamespaces(resources)) {
+        const zone = zoneLabel(ns);
+        const namespace = meta(ns).name!;
+        const routes = echoRoutes(resources, ns);
+        if (routes.length === 0) {
+            report(`${zone}: no HTTPRoute in namespace "${namespace}" routes ${ECHO_ROUTE_PATH}, so the zone's gateway cannot ` +
+                `reach the MeshMultiZoneService. Fix: keep the zone's EchoRoute (components/route.ts) on the zone's provider.`, ns.urn);
+            continue;
+        }
+        for (const { route, rules } of routes) {
+            const routeNamespace = meta(route).namespace ?? namespace;
+            for (const rule of rules) {
+                const refs = list(at(rule, "backendRefs"));
+                if (refs.length === 0) {
+                    report(`${zone}: ${describe(route)} matches ${ECHO_ROUTE_PATH} but has no backendRefs. ` +
+                        `Fix: point it at the ExternalName Service "${K8S.mmzsBackend}".`, route.urn);
+                }
+                for (const ref of refs) {
+                    const name = str(at(ref, "name")) ?? "";
+                    const kind = str(at(ref, "kind")) ?? "Service";
+                    const group = str(at(ref, "group")) ?? "";
+                    if (kind !== "Service" || group !== "") {
+                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to ${kind} "${name}", not to a Service. ` +
+                            `Fix: use backendRefs [{name: "${K8S.mmzsBackend}", port}] (a core/v1 Service of type ExternalName).`, route.urn);
+                        continue;
+                    }
+                    const svcNamespace = str(at(ref, "namespace")) ?? routeNamespace;
+                    const svc = findObject(resources, TYPES.service, clusterOf(route), svcNamespace, name);
+                    if (!svc) {
+                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to Service "${svcNamespace}/${name}", which this ` +
+                            `stack does not create on the zone's cluster (${providerLabel(route.provider)}). ` +
+                            `Fix: create the ExternalName Service "${K8S.mmzsBackend}" next to the route, on the same provider.`, route.urn);
+                        continue;
+                    }
+                    const type = str(at(svc.props, "spec", "type")) ?? "ClusterIP";
+                    if (type !== "ExternalName") {
+                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to the zone-local ${type} Service ` +
+                            `"${svcNamespace}/${name}" (routeBackend: local) instead of the MeshMultiZoneService. This breaks the DR ` +
+                            `invariant: when this zone's echo fails, its gateway has no other zone to fail over to. ` +
+                            `Fix: remove routeBackend: local from this zone in mesh-dr:zones (the default, multizone, routes through ` +
+                            `the ExternalName Service "${K8S.mmzsBackend}").`, route.urn);
+                        continue;
+                    }
+                    const externalName = str(at(svc.props, "spec", "externalName"));
+                    if (hosts.size > 0 && (externalName === undefined || !hosts.has(externalName))) {
+                        report(`${zone}: ${describe(svc)} (${svcNamespace}/${name}), the backend of ${describe(route)}, has externalName ` +
+                            `${externalName === undefined ? "unset" : `"${externalName}"`}, which is not the hostname of a ` +
+                            `MeshMultiZoneService in this stack (expected ${expected}). Fix: set spec.externalName from the ` +
+                            `MeshMultiZoneService's hostname (<name>.mzsvc.mesh.local), as components/route.ts does.`, svc.urn);
+                    }
+                }
+            }
+        }
+    }
+}
+
+export function checkPortsAgree(resources: readonly StackResource[], report: ReportViolation): void {
+    const hosts = mmzsHostnames(resources);
+    const allMmzs = ofType(resources, TYPES.mmzs);
+    for (const ns of zoneNamespaces(resources)) {
+        const zone = zoneLabel(ns);
+        const namespace = meta(ns).name!;
+        const cluster = clusterOf(ns);
+        const ports: { what: string; port: number | undefined; urn: string; routeRef?: boolean }[] = [];
+
+        const echo = findObject(resources, TYPES.service, cluster, namespace, K8S.echo);
+        if (!echo) {
+            report(`${zone}: no Service "${namespace}/${K8S.echo}" on the zone's cluster (${providerLabel(ns.provider)}): the ` +
+                `MeshMultiZoneService joins the zones' echo MeshServices, which Kuma generates from it. ` +
+                `Fix: keep the zone's EchoWorkload (components/echo.ts) on the zone's provider.`, ns.urn);
+        } else {
+            const port = servicePort(echo, "http");
+            if (port === undefined) {
+                report(`${zone}: ${describe(echo)} has no port named "http": Kuma applies HTTP policies (health checks, retries) ` +
+                    `only through it. Fix: give the echo Service a port named "http" with appProtocol "http" on mesh-dr:echo.port.`, echo.urn);
+            }
+            ports.push({ what: `${describe(echo)} port "http"`, port, urn: echo.urn });
+        }
+
+        const routes = echoRoutes(resources, ns);
+        const refs = routes.flatMap(({ route, rules }) => rules.flatMap(rule =>
+            list(at(rule, "backendRefs")).map(ref => ({ route, ref }))));
+        // The ExternalName Service: the route's backend when it is one, else the zone's echo-mmzs-service.
+        const routeBackends = refs.map(({ route, ref }) => findObject(resources, TYPES.service, cluster,
+            str(at(ref, "namespace")) ?? meta(route).namespace ?? namespace, str(at(ref, "name")) ?? ""));
+        const external = routeBackends.find(s => s && at(s.props, "spec", "type") === "ExternalName") ??
+            findObject(resources, TYPES.service, cluster, namespace, K8S.mmzsBackend);
+        if (external) {
+            const extPorts = list(at(external.props, "spec", "ports"));
+            const port = servicePort(external, "http") ?? num(at(extPorts, 0, "port"));
+            ports.push({ what: `${describe(external)} port`, port, urn: external.urn });
+        }
+
+        // With one MMZS (the program's case) it is the one; only with several does the externalName pick it,
+        // so an externalName unknown during preview does not keep this rule from running.
+        const mmzs = allMmzs.length === 1 ? allMmzs[0]
+            : external ? hosts.get(str(at(external.props, "spec", "externalName")) ?? "") : undefined;
+        if (mmzs) {
+            ports.push({ what: `${describe(mmzs)} spec.ports[0].port`, port: num(at(mmzs.props, "spec", "ports", 0, "port")), urn: mmzs.urn });
+        }
+        for (const { route, ref } of refs) {
+            ports.push({ what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`, port: num(at(ref, "port")), urn: route.urn, routeRef: true });
+        }
+
+        const known = ports.filter(p => p.port !== undefined);
+        const counts = new Map<number | undefined, number>();
+        for (const p of known) counts.set(p.port, (counts.get(p.port) ?? 0) + 1);
+        if (counts.size > 1) {
+            // Attach the violation to the first object off the most common port: the likely culprit.
+            const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+            const odd = known.find(p => p.port !== majority) ?? known[0];
+            report(`${zone}: the echo port differs between the objects that must agree on it: ` +
+                `${ports.map(p => `${p.what} = ${p.port ?? "unset"}`).join(", ")}. The route, the ExternalName Service, the ` +
+                `MeshMultiZoneService and the echo Service's "http" port must all use one port. ` +
+                `Fix: set mesh-dr:echo.port once and let the program derive every port from it.`, odd.urn);
+        }
+        for (const p of ports.filter(q => q.routeRef && q.port === undefined)) {
+            report(`${zone}: ${p.what} is unset. Fix: give the backendRef the echo port (mesh-dr:echo.port).`, p.urn);
+        }
+    }
+}
+
+/** Does a Kuma policy have spec.to[].targetRef = {kind: MeshMultiZoneService, labels: {display-name: <name>}}? */
+function targetsMultiZoneService(policy: StackResource, name: string): boolean {
+    return list(at(policy.props, "spec", "to")).some(to => {
+        const ref = at(to, "targetRef");
+        const labels = at(ref, "labels");
+        return at(ref, "kind") === "MeshMultiZoneService" && isObj(labels) &&
+            Object.keys(labels).length === 1 && labels[DISPLAY_NAME_LABEL] === name;
+    });
+}
+
+export function checkFailoverPolicies(resources: readonly StackResource[], report: ReportViolation): void {
+    for (const mmzs of ofType(resources, TYPES.mmzs)) {
+        const { name, namespace, labels } = meta(mmzs);
+        if (!name) continue;
+        const mesh = str(labels[MESH_LABEL]);
+        for (const kind of Object.keys(FAILOVER_POLICIES) as FailoverKind[]) {
+            const { suffix, role } = FAILOVER_POLICIES[kind];
+            const targeting = resources.filter(r => /^kubernetes:kuma\.io\/[^:]+:/.test(r.type) && r.type.endsWith(`:${kind}`) &&
+                targetsMultiZoneService(r, name));
+            const expectedRef = `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: ${name}}}`;
+            if (targeting.length === 0) {
+                report(`${describe(mmzs)} ("${name}") has no ${kind} whose spec.to[].targetRef is ${expectedRef}, and ${role}. ` +
+                    `Fix: set mesh-dr:failover.enabled to true (the default) so FailoverPolicies creates "${name}-${suffix}", or ` +
+                    `target the MeshMultiZoneService by exactly that targetRef in an existing ${kind}.`, mmzs.urn);
+                continue;
+            }
+            const inPlace = targeting.filter(p => clusterOf(p) === clusterOf(mmzs) && meta(p).namespace === namespace &&
+                (mesh === undefined || str(meta(p).labels[MESH_LABEL]) === mesh));
+            if (inPlace.length === 0) {
+                const p = targeting[0];
+                report(`${describe(p)} targets MeshMultiZoneService "${name}" but is not where Kuma reads it: it is in namespace ` +
+                    `"${meta(p).namespace ?? "(none)"}" on ${providerLabel(p.provider)}${mesh ? `, mesh "${str(meta(p).labels[MESH_LABEL]) ?? "(unset)"}"` : ""}, ` +
+                    `while the MeshMultiZoneService is in "${namespace}" on ${providerLabel(mmzs.provider)}${mesh ? `, mesh "${mesh}"` : ""}. ` +
+                    `Fix: create the ${kind} with the global control plane's provider, in its system namespace` +
+                    `${mesh ? `, labelled ${MESH_LABEL}: ${mesh}` : ""}.`, p.urn);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource checks.
+
+/** Does a provider reference name one of the engine's default providers (`default`, `default_4_25_0`)? */
+export function isDefaultProvider(p: PolicyProviderResource): boolean {
+    return p.name === "default" || p.name.startsWith("default_");
+}
+
+export function checkExplicitProvider(args: Pick<ResourceValidationArgs, "type" | "name" | "props" | "provider">, report: ReportViolation): void {
+    if (!args.type.startsWith("kubernetes:") || LOCAL_KUBERNETES_COMPONENTS.has(args.type)) return;
+    const zone = zoneOf({ type: args.type, name: args.name, props: rawProps(args.props) });
+    const where = zone ? `zone ${zone}: ` : "";
+    const fix = `Fix: create it with the zone's explicit provider ({provider} on the component, as zones/index.ts does with ` +
+        `clusterProvider()), and keep pulumi:disable-default-providers: [kubernetes] in Pulumi.yaml.`;
+    if (!args.provider) {
+        report(`${where}${describe(args)} has no provider reference, so nothing pins it to a cluster. ${fix}`);
+    } else if (isDefaultProvider(args.provider)) {
+        report(`${where}${describe(args)} uses the default Kubernetes provider "${args.provider.name}", i.e. whatever cluster ` +
+            `$KUBECONFIG points at, not its zone's cluster. ${fix}`);
+    }
+}
+
+export function checkKubeconfigSecret(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
+    if (args.type !== TYPES.k8sProvider) return;
+    const raw = rawProps(args.props);
+    if (raw.kubeconfig === undefined || raw.kubeconfig === null) return;
+    const secrecy = secrecyOf(args.props, "kubeconfig");
+    if (secrecy === "secret") return;
+    const fix = `Fix: pass it as pulumi.secret(...) as zones/providers.ts clusterProvider() does, and store kubeconfig ` +
+        `contents with \`pulumi config set --secret\`.`;
+    if (secrecy === "plain") {
+        report(`Kubernetes provider "${args.name}" gets its kubeconfig in plain text: it would be stored unencrypted in the ` +
+            `stack's state and shown in diffs. ${fix}`);
+    } else {
+        report(`cannot tell whether Kubernetes provider "${args.name}"'s kubeconfig is a secret: ` +
+            `${secretTrackingProblem() ?? "its properties did not come through @pulumi/policy's deserializer"}. ` +
+            `Fix: keep @pulumi/policy at the version pinned in policy/package.json (this pack reads secret markers through it).`);
+    }
+}
+
+export function checkEchoDeployment(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
+    if (args.type !== TYPES.deployment) return;
+    const props = args.props as Obj;
+    if (meta({ props }).name !== K8S.echo) return;
+    const zone = zoneOf({ type: args.type, name: args.name, props });
+    const where = `${zone ? `zone ${zone}: ` : ""}${describe(args)}`;
+    const replicasValue = at(props, "spec", "replicas");
+    // Kubernetes defaults an unset replica count to 1.
+    const replicas = replicasValue === undefined || replicasValue === null ? 1 : num(replicasValue);
+    if (replicas === undefined || replicas < MIN_ECHO_REPLICAS) {
+        report(`${where} runs ${replicas ?? String(replicasValue)} replica${replicas === 1 ? "" : "s"}; a zone needs at least ` +
+            `${MIN_ECHO_REPLICAS} so it keeps serving while one pod fails or its node is drained. ` +
+            `Fix: set mesh-dr:echo.replicas (or this zone's echoReplicas in mesh-dr:zones) to ${MIN_ECHO_REPLICAS} or more.`);
+    }
+    const containers = list(at(props, "spec", "template", "spec", "containers"));
+    if (containers.length === 0) {
+        report(`${where} has no containers. Fix: restore the echo container (components/echo.ts echoPodSpec).`);
+    }
+    for (const c of containers) {
+        if (!isObj(at(c, "readinessProbe"))) {
+            report(`${where}: container "${str(at(c, "name")) ?? "(unnamed)"}" has no readinessProbe, so a dead pod stays an ` +
+                `endpoint, Kuma never marks the zone's echo unavailable and failover never starts. ` +
+                `Fix: give it a readinessProbe on its http port, as components/echo.ts echoPodSpec does.`);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policies.
+
+function stackPolicy(name: string, description: string,
+    check: (resources: readonly StackResource[], report: ReportViolation) => void): StackValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel: MANDATORY,
+        validateStack: (args: StackValidationArgs, report: ReportViolation) => check(args.resources, report),
+    };
+}
+
+function resourcePolicy(name: string, description: string,
+    check: (args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidationPolicy {
+    return { name, description, enforcementLevel: MANDATORY, validateResource: check };
+}
+
+export const minZones = stackPolicy("mesh-dr-min-zones",
+    `At least ${MIN_ZONES} zones, each on its own cluster (a Namespace "${K8S.zoneNamespace}" per zone provider).`,
+    checkZoneCount);
+
+export const routeViaMultiZoneService = stackPolicy("mesh-dr-route-via-mmzs",
+    `Every zone's ${ECHO_ROUTE_PATH} HTTPRoute reaches the MeshMultiZoneService through an ExternalName Service whose ` +
+    `externalName is the MMZS hostname; a zone routed to its local echo Service cannot fail over.`,
+    checkRoutesReachMultiZoneService);
+
+export const portsAgree = stackPolicy("mesh-dr-ports-agree",
+    `The echo Service's "http" port, the MeshMultiZoneService port, the ExternalName Service port and the route's ` +
+    `backendRef port are one and the same.`,
+    checkPortsAgree);
+
+export const echoHighlyAvailable = resourcePolicy("mesh-dr-echo-ha",
+    `Each zone's echo Deployment runs at least ${MIN_ECHO_REPLICAS} replicas and every container has a readinessProbe.`,
+    checkEchoDeployment);
+
+export const failoverPolicies = stackPolicy("mesh-dr-failover-policies",
+    `Every MeshMultiZoneService has a ${Object.keys(FAILOVER_POLICIES).join(", ")} targeting it by ` +
+    `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: <name>}}, next to it.`,
+    checkFailoverPolicies);
+
+export const explicitProviders = resourcePolicy("mesh-dr-explicit-provider",
+    "No Kubernetes resource uses a default provider: each names its cluster's provider.",
+    checkExplicitProvider);
+
+export const kubeconfigSecret = resourcePolicy("mesh-dr-kubeconfig-secret",
+    "A Kubernetes provider's kubeconfig, when set, is a secret.",
+    checkKubeconfigSecret);
+
+/** Every mesh-dr policy, all mandatory. */
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    minZones,
+    routeViaMultiZoneService,
+    portsAgree,
+    echoHighlyAvailable,
+    failoverPolicies,
+    explicitProviders,
+    kubeconfigSecret,
+];
+
+export const PACK_NAME = "mesh-dr";
+export const PACK_ENFORCEMENT_LEVEL: EnforcementLevel = MANDATORY;
