@@ -1,0 +1,426 @@
+// Pure tests of the stack-config contract (zones/config.ts): no Pulumi mocks, no program run.
+// Each rejected config is asserted with the exact problem line the user sees:
+// `<key>: <bad value> <what is wrong>. Fix: <how to fix it>`.
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULTS, RawConfig, StackConfig, clustersOf, isKubeconfigContents, parseConfig } from "../../zones/config";
+import { IMAGE_REF } from "../../zones/validate";
+
+const ZONE1 = { name: "zone1", context: "zone1" };
+const ZONE2 = { name: "zone2", context: "zone2" };
+const MINIMAL: RawConfig = { zones: [ZONE1, ZONE2] };
+const withMinimal = (extra: RawConfig): RawConfig => ({ ...MINIMAL, ...extra });
+
+const DNS_LABEL = String.raw`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`;
+const DNS_SUBDOMAIN = String.raw`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`;
+const DURATION = String.raw`^\d+(ms|s|m|h)$`;
+const SEMVER = String.raw`^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$`;
+const KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters:\n- name: zone1\n  cluster:\n    server: https://10.0.0.1:6443\n";
+
+/** The problems parseConfig reports for a config it must reject. */
+function problemsOf(raw: RawConfig, secretKeys: string[] = []): string[] {
+    try {
+        parseConfig(raw, new Set(secretKeys));
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
+    throw new Error(`expected the config to be rejected, but it was accepted: ${JSON.stringify(raw)}`);
+}
+
+function accepts(raw: RawConfig, secretKeys: string[] = []): StackConfig {
+    return parseConfig(raw, new Set(secretKeys));
+}
+
+const unknownKey = (key: string, value: string, known: string) =>
+    `${key}: ${value} is not a known setting. Fix: remove it, or use one of ${known} (see the README's config reference)`;
+const outOfRange = (key: string, value: string, min: number, max: number) =>
+    `${key}: ${value} is out of range (${min} to ${max}). Fix: set ${key} to a whole number from ${min} to ${max}`;
+const notWhole = (key: string, value: string, min: number, max: number) =>
+    `${key}: ${value} is not a whole number. Fix: set ${key} to a whole number from ${min} to ${max}`;
+const notOneOf = (key: string, value: string, options: string) =>
+    `${key}: ${value} is not one of ${options}. Fix: set ${key} to one of ${options}`;
+const notBoolean = (key: string, value: string) => `${key}: ${value} is not a boolean. Fix: set ${key} to true or false`;
+const badDuration = (key: string, value: string) =>
+    `${key}: ${value} does not match ${DURATION}. Fix: set ${key} to a duration such as "5s", "250ms" or "1m"`;
+
+describe("the minimal config", () => {
+    const config = accepts(MINIMAL);
+
+    it("keeps the zones in order, each on its own cluster by context", () => {
+        expect(config.zones).toEqual([
+            { name: "zone1", cluster: { name: "zone1", context: "zone1" }, routeBackend: "multizone", echoReplicas: 2, failoverOrder: [] },
+            { name: "zone2", cluster: { name: "zone2", context: "zone2" }, routeBackend: "multizone", echoReplicas: 2, failoverOrder: [] },
+        ]);
+        expect(config.zones[0].cluster.kubeconfig).toBeUndefined();
+    });
+
+    it("puts the global control plane in the first zone, in kong-mesh-system", () => {
+        expect(config.global).toEqual({ cluster: { name: "zone1", context: "zone1" }, zone: "zone1", systemNamespace: "kong-mesh-system" });
+        expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2"]);
+    });
+
+    it("creates the default Mesh with MeshServices exclusive and no zone egress", () => {
+        expect(config.mesh).toEqual({ name: "default", manage: "create", meshServicesMode: "Exclusive", zoneEgress: false });
+    });
+
+    it("runs the walkthrough's echo (pinned tag, 2 replicas, port 1027) behind one LoadBalancer gateway", () => {
+        expect(config.echo).toEqual({ image: "kong/go-echo:0.3.0", replicas: 2, port: 1027 });
+        expect(config.gateway).toEqual({ className: "kong", serviceType: "LoadBalancer", replicas: 1, listenerPort: 80, dnsOrder: "LAST,A,CNAME" });
+    });
+
+    it("leaves the platform install off, with pinned chart versions ready", () => {
+        expect(config.platform).toEqual({
+            install: false, certManagerVersion: "v1.19.1", kongOperatorVersion: "1.3.0", kongOperatorRepo: DEFAULTS.platform.kongOperatorRepo,
+        });
+        expect(config.platform.kongOperatorRepo).toMatch(/^https:\/\//);
+    });
+
+    it("turns failover on, with a request timeout that fits every retry (4 × 2s + 3 × 250ms = 8750ms)", () => {
+        expect(config.failover).toEqual({
+            enabled: true,
+            healthCheck: { interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1, path: "/" },
+            circuitBreaker: { interval: "5s", baseEjectionTime: "30s", consecutiveFailures: 5, maxEjectionPercent: 100 },
+            retry: { numRetries: 3, perTryTimeout: "2s", backOffBase: "25ms", backOffMax: "250ms" },
+            timeout: { connect: "2s", request: "8750ms" },
+        });
+    });
+
+    it("lets only the gateways call echo, and stops `up` on an unreachable cluster", () => {
+        expect(config.gatewaysOnly).toBe(true);
+        expect(config.skipUnreachableClusters).toBe(false);
+    });
+});
+
+describe("accepted values", () => {
+    it("takes the scalar strings Pulumi hands over for numbers and booleans", () => {
+        const config = accepts(withMinimal({ echo: { replicas: "3" }, gatewaysOnly: "false", skipUnreachableClusters: "true" }));
+        expect(config.echo.replicas).toBe(3);
+        expect(config.zones.map(z => z.echoReplicas)).toEqual([3, 3]);
+        expect(config.gatewaysOnly).toBe(false);
+        expect(config.skipUnreachableClusters).toBe(true);
+    });
+
+    it("lets one zone override echo replicas, route backend and failover order", () => {
+        const config = accepts({
+            zones: [{ ...ZONE1, echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] }, ZONE2, { name: "zone3", context: "zone3" }],
+        });
+        expect(config.zones[0]).toMatchObject({ echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] });
+        expect(config.zones[1]).toMatchObject({ echoReplicas: 2, routeBackend: "multizone", failoverOrder: [] });
+    });
+
+    it("puts the global control plane on a cluster of its own", () => {
+        const config = accepts(withMinimal({ global: { context: "mesh-global", systemNamespace: "kuma-system" } }));
+        expect(config.global).toEqual({ cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kuma-system" });
+        expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2", "global"]);
+    });
+
+    it("names a zone of up to 40 characters", () => {
+        const name = `z${"a".repeat(39)}`;
+        expect(accepts({ zones: [{ name, context: "a" }, ZONE2] }).zones[0].name).toBe(name);
+    });
+
+    it("takes image references with a registry, a port, a tag and/or a digest", () => {
+        const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+        for (const image of ["kong/go-echo:0.3.0", "images.example.com/kong/go-echo:0.3.0", "localhost:5000/go-echo:1", `kong/go-echo@${digest}`,
+            `kong/go-echo:0.3.0@${digest}`]) {
+            expect(accepts(withMinimal({ echo: { image } })).echo.image, image).toBe(image);
+        }
+    });
+
+    it("takes pre-release chart versions and oci:// repositories", () => {
+        const config = accepts(withMinimal({ platform: { kongOperatorVersion: "1.4.0-rc.1", kongOperatorRepo: "oci://charts.example.com/kong" } }));
+        expect(config.platform).toMatchObject({ kongOperatorVersion: "1.4.0-rc.1", kongOperatorRepo: "oci://charts.example.com/kong" });
+    });
+
+    it("takes a request timeout of exactly what the retries need", () => {
+        expect(accepts(withMinimal({ failover: { timeout: { request: "8750ms" } } })).failover.timeout.request).toBe("8750ms");
+        expect(accepts(withMinimal({ failover: { retry: { numRetries: 0 }, timeout: { request: "2s" } } })).failover.timeout.request).toBe("2s");
+    });
+});
+
+describe("kubeconfig values", () => {
+    it("tells contents from paths", () => {
+        expect(isKubeconfigContents(KUBECONFIG)).toBe(true);
+        expect(isKubeconfigContents("apiVersion: v1")).toBe(true);
+        expect(isKubeconfigContents('{"apiVersion":"v1","kind":"Config"}')).toBe(true);
+        expect(isKubeconfigContents("/home/ops/.kube/zone1.yaml")).toBe(false);
+        expect(isKubeconfigContents("~/.kube/config")).toBe(false);
+    });
+
+    it("rejects contents in plain text, without echoing them", () => {
+        const problems = problemsOf({ zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] });
+        expect(problems).toEqual([
+            `mesh-dr:zones[0].kubeconfig: "<kubeconfig contents>" holds kubeconfig contents in plain text. Fix: store it as a secret: ` +
+            `pulumi config set --secret --path 'zones[0].kubeconfig' < kubeconfig.yaml, or give a file path instead`,
+        ]);
+        expect(problems.join("\n")).not.toContain("10.0.0.1");
+    });
+
+    it("rejects single-line JSON contents in plain text too", () => {
+        expect(problemsOf({ zones: [ZONE1, { name: "zone2", kubeconfig: '{"apiVersion":"v1","kind":"Config"}' }] })).toEqual([
+            `mesh-dr:zones[1].kubeconfig: "<kubeconfig contents>" holds kubeconfig contents in plain text. Fix: store it as a secret: ` +
+            `pulumi config set --secret --path 'zones[1].kubeconfig' < kubeconfig.yaml, or give a file path instead`,
+        ]);
+    });
+
+    it("accepts contents when the zones key is a secret", () => {
+        const config = accepts({ zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] }, ["zones"]);
+        expect(config.zones[0].cluster).toEqual({ name: "zone1", kubeconfig: KUBECONFIG });
+    });
+
+    it("accepts a path in plain text", () => {
+        const config = accepts({ zones: [{ name: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml", context: "zone1" }, ZONE2] });
+        expect(config.zones[0].cluster).toEqual({ name: "zone1", context: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml" });
+    });
+
+    it("checks the global cluster's kubeconfig by the global key's own secrecy", () => {
+        const problem = `mesh-dr:global.kubeconfig: "<kubeconfig contents>" holds kubeconfig contents in plain text. Fix: store it as a secret: ` +
+            `pulumi config set --secret --path 'global.kubeconfig' < kubeconfig.yaml, or give a file path instead`;
+        expect(problemsOf(withMinimal({ global: { kubeconfig: KUBECONFIG } }))).toEqual([problem]);
+        expect(problemsOf(withMinimal({ global: { kubeconfig: KUBECONFIG } }), ["zones"])).toEqual([problem]);
+        expect(accepts(withMinimal({ global: { kubeconfig: KUBECONFIG } }), ["global"]).global.cluster.kubeconfig).toBe(KUBECONFIG);
+    });
+});
+
+// [what is wrong, config, the one problem reported]
+type Case = [string, RawConfig, string];
+
+const TOP_LEVEL = "mesh-dr:zones, mesh-dr:global, mesh-dr:mesh, mesh-dr:echo, mesh-dr:gateway, mesh-dr:platform, mesh-dr:failover, " +
+    "mesh-dr:gatewaysOnly, mesh-dr:skipUnreachableClusters";
+const ZONE_KEYS = "name, context, kubeconfig, routeBackend, echoReplicas, failoverOrder";
+
+const CASES: Record<string, Case[]> = {
+    "unknown keys": [
+        ["an unknown top-level key", withMinimal({ replicas: 3 }), unknownKey("mesh-dr:replicas", "3", TOP_LEVEL)],
+        ["an unknown zone key", { zones: [ZONE1, { ...ZONE2, replicas: 3 }] }, unknownKey("mesh-dr:zones[1].replicas", "3", ZONE_KEYS)],
+        ["an unknown global key", withMinimal({ global: { namespace: "kuma-system" } }),
+            unknownKey("mesh-dr:global.namespace", '"kuma-system"', "zone, context, kubeconfig, systemNamespace")],
+        ["an unknown echo key", withMinimal({ echo: { tag: "0.3.0" } }), unknownKey("mesh-dr:echo.tag", '"0.3.0"', "image, replicas, port")],
+        ["an unknown gateway key", withMinimal({ gateway: { class: "kong" } }),
+            unknownKey("mesh-dr:gateway.class", '"kong"', "className, serviceType, replicas, listenerPort, dnsOrder")],
+        ["an unknown mesh key", withMinimal({ mesh: { mode: "Exclusive" } }),
+            unknownKey("mesh-dr:mesh.mode", '"Exclusive"', "name, manage, meshServicesMode, zoneEgress")],
+        ["an unknown platform key", withMinimal({ platform: { version: "1.3.0" } }),
+            unknownKey("mesh-dr:platform.version", '"1.3.0"', "install, certManagerVersion, kongOperatorVersion, kongOperatorRepo")],
+        ["an unknown failover key", withMinimal({ failover: { retries: 3 } }),
+            unknownKey("mesh-dr:failover.retries", "3", "enabled, healthCheck, circuitBreaker, retry, timeout")],
+        ["an unknown failover.healthCheck key", withMinimal({ failover: { healthCheck: { port: 1027 } } }),
+            unknownKey("mesh-dr:failover.healthCheck.port", "1027", "interval, timeout, unhealthyThreshold, healthyThreshold, path")],
+        ["an unknown failover.circuitBreaker key", withMinimal({ failover: { circuitBreaker: { threshold: 5 } } }),
+            unknownKey("mesh-dr:failover.circuitBreaker.threshold", "5", "interval, baseEjectionTime, consecutiveFailures, maxEjectionPercent")],
+        ["an unknown failover.retry key", withMinimal({ failover: { retry: { retryOn: ["5xx"] } } }),
+            unknownKey("mesh-dr:failover.retry.retryOn", '["5xx"]', "numRetries, perTryTimeout, backOffBase, backOffMax")],
+        ["an unknown failover.timeout key", withMinimal({ failover: { timeout: { idle: "1h" } } }),
+            unknownKey("mesh-dr:failover.timeout.idle", '"1h"', "connect, request")],
+    ],
+    "maps that are not maps": [
+        ["echo given as a string", withMinimal({ echo: "kong/go-echo" }),
+            'mesh-dr:echo: "kong/go-echo" is not an object. Fix: set mesh-dr:echo to a map with keys image, replicas, port'],
+        ["global given as a zone name", withMinimal({ global: "zone1" }),
+            'mesh-dr:global: "zone1" is not an object. Fix: set mesh-dr:global to a map with keys zone, context, kubeconfig, systemNamespace'],
+        ["failover.retry given as a number", withMinimal({ failover: { retry: 3 } }),
+            "mesh-dr:failover.retry: 3 is not an object. Fix: set mesh-dr:failover.retry to a map with keys numRetries, perTryTimeout, backOffBase, backOffMax"],
+    ],
+    "zones": [
+        ["zones missing", {},
+            "mesh-dr:zones: (missing) is required. Fix: list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && " +
+            "pulumi config set --path 'zones[0].context' zone1"],
+        ["zones empty", { zones: [] }, "mesh-dr:zones: [] is empty. Fix: list at least one zone (two or more for disaster recovery)"],
+        ["zones not a list", { zones: "zone1,zone2" }, 'mesh-dr:zones: "zone1,zone2" is not a list. Fix: set mesh-dr:zones to a YAML list'],
+        ["a zone that is not a map", { zones: ["zone1", ZONE2] },
+            'mesh-dr:zones[0]: "zone1" is not a map. Fix: set mesh-dr:zones[0] to {name: zone1, context: zone1}'],
+        ["a zone without a name", { zones: [ZONE1, { context: "zone2" }] },
+            'mesh-dr:zones[1].name: (missing) is required. Fix: give every zone a name, e.g. "zone2"'],
+        ["a zone name that is not a DNS-1123 label", { zones: [{ name: "Zone_1", context: "zone1" }, ZONE2] },
+            `mesh-dr:zones[0].name: "Zone_1" does not match ${DNS_LABEL}. Fix: give mesh-dr:zones[0].name a DNS-1123 label: ` +
+            `lower-case letters, digits and '-', e.g. "zone1"`],
+        ["a zone name that is not a string", { zones: [{ name: 1, context: "zone1" }, ZONE2] },
+            `mesh-dr:zones[0].name: 1 is not a non-empty string. Fix: give mesh-dr:zones[0].name a DNS-1123 label: ` +
+            `lower-case letters, digits and '-', e.g. "zone1"`],
+        ["the zone name global", { zones: [ZONE1, { name: "global", context: "zone2" }] },
+            `mesh-dr:zones[1].name: "global" is reserved for the global control plane's own cluster. Fix: choose another zone name`],
+        ["a zone name over 40 characters", { zones: [{ name: `z${"a".repeat(40)}`, context: "zone1" }, ZONE2] },
+            `mesh-dr:zones[0].name: "z${"a".repeat(40)}" is longer than 40 characters. Fix: choose a shorter zone name (it prefixes resource names)`],
+        ["a duplicate zone name", { zones: [ZONE1, { name: "zone1", context: "zone2" }] },
+            'mesh-dr:zones[1].name: "zone1" is used by another zone. Fix: give every zone a distinct name'],
+        ["an empty context", { zones: [{ name: "zone1", context: "" }, ZONE2] },
+            'mesh-dr:zones[0].context: "" is not a non-empty string. Fix: set mesh-dr:zones[0].context to a string'],
+        ["a bad routeBackend", { zones: [{ ...ZONE1, routeBackend: "mmzs" }, ZONE2] },
+            notOneOf("mesh-dr:zones[0].routeBackend", '"mmzs"', "multizone, local")],
+        ["echoReplicas below 1", { zones: [ZONE1, { ...ZONE2, echoReplicas: 0 }] }, outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100)],
+        ["echoReplicas not whole", { zones: [ZONE1, { ...ZONE2, echoReplicas: 1.5 }] }, notWhole("mesh-dr:zones[1].echoReplicas", "1.5", 1, 100)],
+        ["failoverOrder naming the zone itself", { zones: [{ ...ZONE1, failoverOrder: ["zone1"] }, ZONE2] },
+            'mesh-dr:zones[0].failoverOrder[0]: "zone1" is the zone itself. Fix: list only other zones to fail over to'],
+        ["failoverOrder naming an unknown zone", { zones: [{ ...ZONE1, failoverOrder: ["zone2", "zone3"] }, ZONE2] },
+            'mesh-dr:zones[0].failoverOrder[1]: "zone3" is not among the zones. Fix: use one of zone1, zone2'],
+        ["failoverOrder not a list", { zones: [ZONE1, { ...ZONE2, failoverOrder: "zone1" }] },
+            'mesh-dr:zones[1].failoverOrder: "zone1" is not a list. Fix: set mesh-dr:zones[1].failoverOrder to a YAML list'],
+        ["failoverOrder with a bad zone name", { zones: [ZONE1, { ...ZONE2, failoverOrder: ["Zone1"] }] },
+            `mesh-dr:zones[1].failoverOrder[0]: "Zone1" does not match ${DNS_LABEL}. Fix: name another zone`],
+    ],
+    "global": [
+        ["global.zone not among the zones", withMinimal({ global: { zone: "zone3" } }),
+            'mesh-dr:global.zone: "zone3" is not among the zones. Fix: set it to one of zone1, zone2, or give the global cluster\'s own context/kubeconfig'],
+        ["global.zone together with global.context", withMinimal({ global: { zone: "zone1", context: "mesh-global" } }),
+            'mesh-dr:global.zone: "zone1" is set together with global.context/kubeconfig. Fix: either name the zone that hosts the global ' +
+            "control plane, or give its own cluster's context/kubeconfig, not both"],
+        ["a bad systemNamespace", withMinimal({ global: { systemNamespace: "Kong-Mesh-System" } }),
+            `mesh-dr:global.systemNamespace: "Kong-Mesh-System" does not match ${DNS_LABEL}. Fix: set mesh-dr:global.systemNamespace to ` +
+            "the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)"],
+    ],
+    "mesh": [
+        ["a bad mesh name", withMinimal({ mesh: { name: "Default" } }),
+            `mesh-dr:mesh.name: "Default" does not match ${DNS_LABEL}. Fix: set mesh-dr:mesh.name to the name of the Mesh the zones belong to (default "default")`],
+        ["a bad mesh.manage", withMinimal({ mesh: { manage: "adopt" } }), notOneOf("mesh-dr:mesh.manage", '"adopt"', "create, patch, none")],
+        ["meshServicesMode Disabled", withMinimal({ mesh: { meshServicesMode: "Disabled" } }),
+            notOneOf("mesh-dr:mesh.meshServicesMode", '"Disabled"', "Exclusive, Everywhere, ReachableBackends")],
+        ["a non-boolean zoneEgress", withMinimal({ mesh: { zoneEgress: "yes" } }), notBoolean("mesh-dr:mesh.zoneEgress", '"yes"')],
+    ],
+    "echo": [
+        ["a bad image reference", withMinimal({ echo: { image: "Kong/Go Echo:latest" } }),
+            `mesh-dr:echo.image: "Kong/Go Echo:latest" does not match ${IMAGE_REF.source}. Fix: set mesh-dr:echo.image to an image reference ` +
+            `such as "kong/go-echo:0.3.0" (lower-case repository, tag or digest)`],
+        ["port 0", withMinimal({ echo: { port: 0 } }), outOfRange("mesh-dr:echo.port", "0", 1, 65535)],
+        ["port 70000", withMinimal({ echo: { port: 70000 } }), outOfRange("mesh-dr:echo.port", "70000", 1, 65535)],
+        ["non-integer replicas", withMinimal({ echo: { replicas: 2.5 } }), notWhole("mesh-dr:echo.replicas", "2.5", 1, 100)],
+        ["replicas in words", withMinimal({ echo: { replicas: "two" } }), notWhole("mesh-dr:echo.replicas", '"two"', 1, 100)],
+        ["replicas 0", withMinimal({ echo: { replicas: 0 } }), outOfRange("mesh-dr:echo.replicas", "0", 1, 100)],
+    ],
+    "gateway": [
+        ["a bad className", withMinimal({ gateway: { className: "Kong" } }),
+            `mesh-dr:gateway.className: "Kong" does not match ${DNS_SUBDOMAIN}. Fix: set mesh-dr:gateway.className to a DNS-1123 name such as "kong"`],
+        ["a bad serviceType", withMinimal({ gateway: { serviceType: "Ingress" } }),
+            notOneOf("mesh-dr:gateway.serviceType", '"Ingress"', "LoadBalancer, NodePort, ClusterIP")],
+        ["gateway replicas 0", withMinimal({ gateway: { replicas: 0 } }), outOfRange("mesh-dr:gateway.replicas", "0", 1, 100)],
+        ["listenerPort 0", withMinimal({ gateway: { listenerPort: 0 } }), outOfRange("mesh-dr:gateway.listenerPort", "0", 1, 65535)],
+        ["listenerPort 70000", withMinimal({ gateway: { listenerPort: 70000 } }), outOfRange("mesh-dr:gateway.listenerPort", "70000", 1, 65535)],
+        ["a bad dnsOrder", withMinimal({ gateway: { dnsOrder: "LAST,MX" } }),
+            `mesh-dr:gateway.dnsOrder: "LAST,MX" does not match ^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$. ` +
+            `Fix: set mesh-dr:gateway.dnsOrder to a comma-separated list of LAST, SRV, A, AAAA, CNAME, e.g. "LAST,A,CNAME"`],
+    ],
+    "platform": [
+        ["a non-boolean install", withMinimal({ platform: { install: "yes" } }), notBoolean("mesh-dr:platform.install", '"yes"')],
+        ["a cert-manager version that is not semver", withMinimal({ platform: { certManagerVersion: "1.19" } }),
+            `mesh-dr:platform.certManagerVersion: "1.19" does not match ${SEMVER}. Fix: pin mesh-dr:platform.certManagerVersion to a release such as "v1.19.1"`],
+        ["a Kong Operator chart version that is not semver", withMinimal({ platform: { kongOperatorVersion: "latest" } }),
+            `mesh-dr:platform.kongOperatorVersion: "latest" does not match ${SEMVER}. Fix: pin mesh-dr:platform.kongOperatorVersion to a chart version such as "1.3.0"`],
+        ["a chart version YAML read as a number", withMinimal({ platform: { kongOperatorVersion: 1.3 } }),
+            'mesh-dr:platform.kongOperatorVersion: 1.3 is not a non-empty string. Fix: pin mesh-dr:platform.kongOperatorVersion to a chart version such as "1.3.0"'],
+        ["a repository that is not an http(s) or oci URL", withMinimal({ platform: { kongOperatorRepo: "ftp://charts.example.com" } }),
+            String.raw`mesh-dr:platform.kongOperatorRepo: "ftp://charts.example.com" does not match ^(https?|oci):\/\/\S+$. ` +
+            "Fix: set mesh-dr:platform.kongOperatorRepo to a Helm repository URL"],
+    ],
+    "failover": [
+        ["a non-boolean enabled", withMinimal({ failover: { enabled: "no" } }), notBoolean("mesh-dr:failover.enabled", '"no"')],
+        ["a bad healthCheck.interval", withMinimal({ failover: { healthCheck: { interval: "5 seconds" } } }),
+            badDuration("mesh-dr:failover.healthCheck.interval", '"5 seconds"')],
+        ["a bad healthCheck.timeout", withMinimal({ failover: { healthCheck: { timeout: "2" } } }),
+            badDuration("mesh-dr:failover.healthCheck.timeout", '"2"')],
+        ["a bad circuitBreaker.interval", withMinimal({ failover: { circuitBreaker: { interval: "-5s" } } }),
+            badDuration("mesh-dr:failover.circuitBreaker.interval", '"-5s"')],
+        ["a bad circuitBreaker.baseEjectionTime", withMinimal({ failover: { circuitBreaker: { baseEjectionTime: "30sec" } } }),
+            badDuration("mesh-dr:failover.circuitBreaker.baseEjectionTime", '"30sec"')],
+        ["a bad retry.perTryTimeout", withMinimal({ failover: { retry: { perTryTimeout: "1.5s" } } }),
+            badDuration("mesh-dr:failover.retry.perTryTimeout", '"1.5s"')],
+        ["a bad retry.backOffBase", withMinimal({ failover: { retry: { backOffBase: 25 } } }),
+            'mesh-dr:failover.retry.backOffBase: 25 is not a non-empty string. Fix: set mesh-dr:failover.retry.backOffBase to a duration such as "5s", "250ms" or "1m"'],
+        ["a bad retry.backOffMax", withMinimal({ failover: { retry: { backOffMax: "0.25s" } } }),
+            badDuration("mesh-dr:failover.retry.backOffMax", '"0.25s"')],
+        ["a bad timeout.connect", withMinimal({ failover: { timeout: { connect: "2 s" } } }),
+            badDuration("mesh-dr:failover.timeout.connect", '"2 s"')],
+        ["a bad timeout.request", withMinimal({ failover: { timeout: { request: "10d" } } }),
+            badDuration("mesh-dr:failover.timeout.request", '"10d"')],
+        ["numRetries over 10", withMinimal({ failover: { retry: { numRetries: 11 } } }), outOfRange("mesh-dr:failover.retry.numRetries", "11", 0, 10)],
+        ["unhealthyThreshold 0", withMinimal({ failover: { healthCheck: { unhealthyThreshold: 0 } } }),
+            outOfRange("mesh-dr:failover.healthCheck.unhealthyThreshold", "0", 1, 100)],
+        ["healthyThreshold 0", withMinimal({ failover: { healthCheck: { healthyThreshold: 0 } } }),
+            outOfRange("mesh-dr:failover.healthCheck.healthyThreshold", "0", 1, 100)],
+        ["a relative health-check path", withMinimal({ failover: { healthCheck: { path: "healthz" } } }),
+            String.raw`mesh-dr:failover.healthCheck.path: "healthz" does not match ^\/\S*$. Fix: set mesh-dr:failover.healthCheck.path to an absolute HTTP path such as "/"`],
+        ["consecutiveFailures 0", withMinimal({ failover: { circuitBreaker: { consecutiveFailures: 0 } } }),
+            outOfRange("mesh-dr:failover.circuitBreaker.consecutiveFailures", "0", 1, 1000)],
+        ["maxEjectionPercent over 100", withMinimal({ failover: { circuitBreaker: { maxEjectionPercent: 101 } } }),
+            outOfRange("mesh-dr:failover.circuitBreaker.maxEjectionPercent", "101", 0, 100)],
+        ["a request timeout shorter than the default retries need", withMinimal({ failover: { timeout: { request: "5s" } } }),
+            'mesh-dr:failover.timeout.request: "5s" is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = 8750ms). ' +
+            "Fix: raise it to at least 8750ms, or lower failover.retry.numRetries / perTryTimeout"],
+        ["a request timeout 1ms short", withMinimal({ failover: { timeout: { request: "8749ms" } } }),
+            'mesh-dr:failover.timeout.request: "8749ms" is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = 8750ms). ' +
+            "Fix: raise it to at least 8750ms, or lower failover.retry.numRetries / perTryTimeout"],
+        ["a request timeout shorter than custom retries need (2 × 1s + 1 × 500ms)",
+            withMinimal({ failover: { retry: { numRetries: 1, perTryTimeout: "1s", backOffMax: "500ms" }, timeout: { request: "2s" } } }),
+            'mesh-dr:failover.timeout.request: "2s" is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = 2500ms). ' +
+            "Fix: raise it to at least 2500ms, or lower failover.retry.numRetries / perTryTimeout"],
+        ["a health-check timeout equal to its interval", withMinimal({ failover: { healthCheck: { interval: "5s", timeout: "5s" } } }),
+            'mesh-dr:failover.healthCheck.timeout: "5s" is not shorter than the interval (5s). ' +
+            "Fix: make the health-check timeout shorter than its interval, so checks do not overlap"],
+        ["a health-check timeout longer than its interval", withMinimal({ failover: { healthCheck: { interval: "1s", timeout: "1500ms" } } }),
+            'mesh-dr:failover.healthCheck.timeout: "1500ms" is not shorter than the interval (1s). ' +
+            "Fix: make the health-check timeout shorter than its interval, so checks do not overlap"],
+    ],
+    "top-level switches": [
+        ["a non-boolean gatewaysOnly", withMinimal({ gatewaysOnly: "maybe" }), notBoolean("mesh-dr:gatewaysOnly", '"maybe"')],
+        ["a non-boolean skipUnreachableClusters", withMinimal({ skipUnreachableClusters: 1 }), notBoolean("mesh-dr:skipUnreachableClusters", "1")],
+    ],
+};
+
+for (const [group, cases] of Object.entries(CASES)) {
+    describe(`rejects ${group}`, () => {
+        for (const [what, raw, problem] of cases) {
+            it(what, () => {
+                expect(problemsOf(raw)).toEqual([problem]);
+            });
+        }
+    });
+}
+
+describe("ConfigError", () => {
+    it("states one problem in its message, as Pulumi prints it", () => {
+        let error: unknown;
+        try { parseConfig(withMinimal({ echo: { port: 0 } })); } catch (e) { error = e; }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).name).toBe("ConfigError");
+        expect((error as ConfigError).message).toBe(
+            "invalid stack config (1 problem):\n  - mesh-dr:echo.port: 0 is out of range (1 to 65535). Fix: set mesh-dr:echo.port to a whole number from 1 to 65535");
+    });
+
+    it("reports every problem of a config at once", () => {
+        const raw: RawConfig = {
+            zone: [],
+            echo: { image: "Kong/Go Echo:latest", port: 0 },
+            zones: [{ ...ZONE1, routeBackend: "mmzs" }, { ...ZONE2, echoReplicas: 0, failoverOrder: ["zone2"] }],
+            global: { zone: "zone9" },
+            mesh: { manage: "adopt" },
+            gateway: { serviceType: "Ingress" },
+            platform: { kongOperatorVersion: "latest" },
+            failover: { timeout: { request: "1s" }, healthCheck: { timeout: "10s" } },
+            gatewaysOnly: "maybe",
+        };
+        const expected = [
+            unknownKey("mesh-dr:zone", "[]", TOP_LEVEL),
+            `mesh-dr:echo.image: "Kong/Go Echo:latest" does not match ${IMAGE_REF.source}. Fix: set mesh-dr:echo.image to an image reference ` +
+            `such as "kong/go-echo:0.3.0" (lower-case repository, tag or digest)`,
+            outOfRange("mesh-dr:echo.port", "0", 1, 65535),
+            notOneOf("mesh-dr:zones[0].routeBackend", '"mmzs"', "multizone, local"),
+            outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100),
+            'mesh-dr:zones[1].failoverOrder[0]: "zone2" is the zone itself. Fix: list only other zones to fail over to',
+            'mesh-dr:global.zone: "zone9" is not among the zones. Fix: set it to one of zone1, zone2, or give the global cluster\'s own context/kubeconfig',
+            notOneOf("mesh-dr:mesh.manage", '"adopt"', "create, patch, none"),
+            notOneOf("mesh-dr:gateway.serviceType", '"Ingress"', "LoadBalancer, NodePort, ClusterIP"),
+            `mesh-dr:platform.kongOperatorVersion: "latest" does not match ${SEMVER}. Fix: pin mesh-dr:platform.kongOperatorVersion to a chart version such as "1.3.0"`,
+            'mesh-dr:failover.timeout.request: "1s" is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = 8750ms). ' +
+            "Fix: raise it to at least 8750ms, or lower failover.retry.numRetries / perTryTimeout",
+            'mesh-dr:failover.healthCheck.timeout: "10s" is not shorter than the interval (5s). ' +
+            "Fix: make the health-check timeout shorter than its interval, so checks do not overlap",
+            notBoolean("mesh-dr:gatewaysOnly", '"maybe"'),
+        ];
+
+        let error: unknown;
+        try { parseConfig(raw); } catch (e) { error = e; }
+        expect(error).toBeInstanceOf(ConfigError);
+        const { problems, message } = error as ConfigError;
+        expect([...problems].sort()).toEqual([...expected].sort());
+        expect(message.split("\n")[0]).toBe(`invalid stack config (${expected.length} problems):`);
+        for (const p of expected) expect(message).toContain(`\n  - ${p}`);
+    });
+});
