@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FailoverSettings, durationMs, minimumRequestTimeoutMs } from "../components/failover";
 import type { RouteBackend } from "../components/route";
-import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, Reader, formatProblem, isPlainObject } from "./validate";
+import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
 
 /** The stack config namespace: keys are `mesh-dr:<key>`. */
 export const CONFIG_NAMESPACE = "mesh-dr";
@@ -111,8 +111,10 @@ export const DEFAULTS = {
     },
 } as const;
 
-const DNS_ORDER = /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/;
-const SEMVER = /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/;
+const DNS_ORDER: Pattern = { re: /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/, what: "is not a list of DNS record types" };
+const SEMVER: Pattern = { re: /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, what: "is not an exact version (x.y.z)" };
+const REPO_URL: Pattern = { re: /^(https?|oci):\/\/\S+$/, what: "is not an http(s) or oci URL" };
+const HTTP_PATH: Pattern = { re: /^\/\S*$/, what: "is not an absolute HTTP path" };
 const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
 
 /** True when a kubeconfig value is the file's contents rather than a path to it. */
@@ -180,26 +182,50 @@ function readZones(r: Reader, raw: RawConfig, echoReplicas: number, secret: bool
         const key = k(`zones[${i}].failoverOrder[${j}]`);
         if (target === z.name) r.problem(key, target, "is the zone itself", "list only other zones to fail over to");
         else if (target !== "" && !seen.has(target)) r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
+        else if (z.failoverOrder.indexOf(target) < j) r.problem(key, target, "is listed twice", "list each zone once");
     }));
+    // Two zones on one cluster would manage the same objects twice and recover from nothing.
+    const clusterOwner = new Map<string, number>();
+    zones.forEach((z, i) => {
+        const where = clusterKey(z.cluster);
+        const first = clusterOwner.get(where);
+        if (first === undefined) clusterOwner.set(where, i);
+        else r.problem(k(`zones[${i}]`), { context: z.cluster.context, kubeconfig: z.cluster.kubeconfig && "<set>" },
+            `points at the same cluster as zones[${first}] (${zones[first].name})`,
+            "give every zone its own cluster: a distinct context and/or kubeconfig");
+    });
     return zones;
+}
+
+/** Identifies a cluster by how it is reached: the same context in the same kubeconfig. */
+function clusterKey(c: ClusterConfig): string {
+    return `${c.context ?? "<current context>"}\u0000${c.kubeconfig ?? "<default kubeconfig>"}`;
 }
 
 function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: boolean): GlobalConfig {
     const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace"]);
     const systemNamespace = r.string(k("global.systemNamespace"), g.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
         `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
-    if (g.context !== undefined || g.kubeconfig !== undefined) {
-        if (g.zone !== undefined) {
+    // An empty YAML `context:` arrives as null: that is no cluster of its own.
+    if (g.context != null || g.kubeconfig != null) {
+        if (g.zone != null) {
             r.problem(k("global.zone"), g.zone, "is set together with global.context/kubeconfig",
                 "either name the zone that hosts the global control plane, or give its own cluster's context/kubeconfig, not both");
         }
-        return { cluster: readCluster(r, k("global"), g, "global", secret), systemNamespace };
+        const cluster = readCluster(r, k("global"), g, "global", secret);
+        const sameAsZone = zones.find(z => clusterKey(z.cluster) === clusterKey(cluster));
+        if (sameAsZone) {
+            r.problem(k("global"), { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
+                `points at zone ${sameAsZone.name}'s cluster`, `use global.zone: ${sameAsZone.name} instead`);
+        }
+        return { cluster, systemNamespace };
     }
     const zoneName = r.string(k("global.zone"), g.zone, zones[0]?.name);
     const zone = zones.find(z => z.name === zoneName);
     if (zoneName !== undefined && zone === undefined && zones.length > 0) {
+        const valid = [...new Set(zones.map(z => z.name).filter(n => DNS_LABEL.re.test(n)))];
         r.problem(k("global.zone"), zoneName, "is not among the zones",
-            `set it to one of ${zones.map(z => z.name).join(", ")}, or give the global cluster's own context/kubeconfig`);
+            `set it to ${valid.length > 0 ? `one of ${valid.join(", ")}` : "a zone's name"}, or give the global cluster's own context/kubeconfig`);
     }
     return { cluster: zone?.cluster ?? { name: "global" }, zone: zone?.name, systemNamespace };
 }
@@ -250,7 +276,7 @@ function readPlatform(r: Reader, raw: RawConfig): PlatformConfig {
             `pin ${k("platform.certManagerVersion")} to a release such as "${d.certManagerVersion}"`),
         kongOperatorVersion: r.string(k("platform.kongOperatorVersion"), p.kongOperatorVersion, d.kongOperatorVersion, SEMVER,
             `pin ${k("platform.kongOperatorVersion")} to a chart version such as "${d.kongOperatorVersion}"`),
-        kongOperatorRepo: r.string(k("platform.kongOperatorRepo"), p.kongOperatorRepo, d.kongOperatorRepo, /^(https?|oci):\/\/\S+$/,
+        kongOperatorRepo: r.string(k("platform.kongOperatorRepo"), p.kongOperatorRepo, d.kongOperatorRepo, REPO_URL,
             `set ${k("platform.kongOperatorRepo")} to a Helm repository URL`),
     };
 }
@@ -268,6 +294,10 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         backOffBase: r.duration(k("failover.retry.backOffBase"), rt.backOffBase, d.retry.backOffBase),
         backOffMax: r.duration(k("failover.retry.backOffMax"), rt.backOffMax, d.retry.backOffMax),
     };
+    if (durationMs(retry.backOffBase) > durationMs(retry.backOffMax)) {
+        r.problem(k("failover.retry.backOffBase"), retry.backOffBase, `is longer than backOffMax (${retry.backOffMax})`,
+            "make backOffBase at most backOffMax (Envoy rejects a base above the maximum)");
+    }
     const minimumMs = minimumRequestTimeoutMs(retry);
     const request = r.duration(k("failover.timeout.request"), to.request, `${minimumMs}ms`);
     if (durationMs(request) < minimumMs) {
@@ -279,7 +309,7 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         timeout: r.duration(k("failover.healthCheck.timeout"), hc.timeout, d.healthCheck.timeout),
         unhealthyThreshold: r.integer(k("failover.healthCheck.unhealthyThreshold"), hc.unhealthyThreshold, d.healthCheck.unhealthyThreshold, 1, 100),
         healthyThreshold: r.integer(k("failover.healthCheck.healthyThreshold"), hc.healthyThreshold, d.healthCheck.healthyThreshold, 1, 100),
-        path: r.string(k("failover.healthCheck.path"), hc.path, d.healthCheck.path, /^\/\S*$/, `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`),
+        path: r.string(k("failover.healthCheck.path"), hc.path, d.healthCheck.path, HTTP_PATH, `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`),
     };
     if (durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)) {
         r.problem(k("failover.healthCheck.timeout"), healthCheck.timeout, `is not shorter than the interval (${healthCheck.interval})`,

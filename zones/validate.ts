@@ -19,16 +19,31 @@ export function isPlainObject(v: unknown): v is Plain {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** DNS-1123 label: what Kubernetes accepts for namespace and most object names. */
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** DNS-1123 subdomain: what Kubernetes accepts for object names such as a GatewayClass. */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A pattern a string setting must match, and how a problem describes a value that does not. */
+export interface Pattern {
+    re: RegExp;
+    what: string;
+}
+
+/** DNS-1123 label: what Kubernetes accepts for namespace names and label values, 63 characters at most. */
+export const DNS_LABEL: Pattern = {
+    re: /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    what: "is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)",
+};
+/** DNS-1123 subdomain: what Kubernetes accepts for object names such as a GatewayClass, 253 characters at most. */
+export const DNS_SUBDOMAIN: Pattern = {
+    re: /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    what: "is not a DNS-1123 name (lower-case letters, digits, '-' and '.')",
+};
 /**
  * A container image reference: optional registry host[:port], lower-case path, and a tag
  * and/or digest. Upper case, spaces and empty parts are what users get wrong.
  */
-export const IMAGE_REF =
-    /^([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+export const IMAGE_REF: Pattern = {
+    re: /^([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+    what: "is not an image reference",
+};
+export const DURATION: Pattern = { re: /^\d+(ms|s|m|h)$/, what: "is not a duration" };
 
 export class Reader {
     readonly problems: Problem[] = [];
@@ -53,16 +68,16 @@ export class Reader {
         return value;
     }
 
-    string(key: string, value: unknown, dflt: string, pattern?: RegExp, fix?: string): string;
-    string(key: string, value: unknown, dflt: undefined, pattern?: RegExp, fix?: string): string | undefined;
-    string(key: string, value: unknown, dflt: string | undefined, pattern?: RegExp, fix?: string): string | undefined {
+    string(key: string, value: unknown, dflt: string, pattern?: Pattern, fix?: string): string;
+    string(key: string, value: unknown, dflt: undefined, pattern?: Pattern, fix?: string): string | undefined;
+    string(key: string, value: unknown, dflt: string | undefined, pattern?: Pattern, fix?: string): string | undefined {
         if (value === undefined || value === null) return dflt;
         if (typeof value !== "string" || value === "") {
             this.problem(key, value, "is not a non-empty string", fix ?? `set ${key} to a string`);
             return dflt;
         }
-        if (pattern && !pattern.test(value)) {
-            this.problem(key, value, `does not match ${pattern.source}`, fix ?? `correct ${key}`);
+        if (pattern && !pattern.re.test(value)) {
+            this.problem(key, value, pattern.what, fix ?? `correct ${key}`);
             return dflt;
         }
         return value;
@@ -99,8 +114,7 @@ export class Reader {
 
     /** A duration such as "5s", "250ms" or "1m": what Kuma policies accept. */
     duration(key: string, value: unknown, dflt: string): string {
-        const v = this.string(key, value, dflt, /^\d+(ms|s|m|h)$/, `set ${key} to a duration such as "5s", "250ms" or "1m"`);
-        return v;
+        return this.string(key, value, dflt, DURATION, `set ${key} to a duration such as "5s", "250ms" or "1m"`);
     }
 
     list(key: string, value: unknown): unknown[] {

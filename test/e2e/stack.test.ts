@@ -101,7 +101,7 @@ describe("mesh-dr against real kube-apiservers", () => {
         project.configure([{ name: "Zone_1" }, { name: "zone2", echoReplicas: 0 }]);
         const ops = new Ops();
         const message = await failure(async () => (await project.open()).preview({ onEvent: ops.onEvent }));
-        expect(message).toContain('mesh-dr:zones[0].name: "Zone_1" does not match');
+        expect(message).toContain('mesh-dr:zones[0].name: "Zone_1" is not a DNS-1123 label');
         expect(message).toContain("mesh-dr:zones[1].echoReplicas: 0 is out of range (1 to 100)");
         expect(message).not.toMatch(/\n\s+at .*\.(ts|js):\d+/); // no stack trace
         expect(ops.changes()).toEqual([]);

@@ -173,8 +173,9 @@ describe("failover", () => {
 });
 
 describe("image references", () => {
-    it.each(["kong/go-echo:0.3.0", "registry.example.com:5000/team/echo@sha256:" + "a".repeat(64), "echo", "ghcr.io/kong/go-echo:v1.2_3"])(
-        "accepts %s", ref => expect(IMAGE_REF.test(ref)).toBe(true));
+    it.each(["kong/go-echo:0.3.0", "registry.example.com:5000/team/echo@sha256:" + "a".repeat(64), "echo", "ghcr.io/kong/go-echo:v1.2_3",
+        "kong/go--echo:1", "kong/go__echo:1"])(
+        "accepts %s", ref => expect(IMAGE_REF.re.test(ref)).toBe(true));
     it.each(["Kong/go-echo:0.3.0", "kong/go echo:latest", "kong//echo", "kong/echo:", ":latest"])(
-        "rejects %s", ref => expect(IMAGE_REF.test(ref)).toBe(false));
+        "rejects %s", ref => expect(IMAGE_REF.re.test(ref)).toBe(false));
 });
