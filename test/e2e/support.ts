@@ -11,7 +11,7 @@ export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
 
 /** What the program sends for one stack: the files `pulumi` needs to run it. */
-const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json"];
+const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
 
 /** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
 export class Sandbox {
@@ -52,6 +52,8 @@ export interface Zone { name: string; routeBackend?: string; echoReplicas?: numb
 /** A copy of the project in a temp dir whose `Pulumi.e2e.yaml` the tests rewrite. */
 export class Project {
     readonly dir: string;
+    /** The local file backend: what would sit in a bucket for a real team. */
+    readonly stateDir: string;
     readonly stackName = "e2e";
     private stack?: Stack;
 
@@ -60,8 +62,9 @@ export class Project {
         fs.mkdirSync(this.dir, { recursive: true });
         for (const f of PROJECT_FILES) fs.cpSync(path.join(ROOT, f), path.join(this.dir, f), { recursive: true });
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
-        fs.mkdirSync(path.join(root, "state"));
-        process.env.PULUMI_BACKEND_URL = `file://${path.join(root, "state")}`;
+        this.stateDir = path.join(root, "state");
+        fs.mkdirSync(this.stateDir);
+        process.env.PULUMI_BACKEND_URL = `file://${this.stateDir}`;
         process.env.PULUMI_CONFIG_PASSPHRASE = "e2e";
     }
 
@@ -72,6 +75,12 @@ export class Project {
         };
         for (const [k, v] of Object.entries(extra)) config[`mesh-dr:${k}`] = v;
         fs.writeFileSync(path.join(this.dir, `Pulumi.${this.stackName}.yaml`), YAML.stringify({ config }));
+    }
+
+    /** The stack's checkpoint exactly as the backend stores it (no decryption). */
+    storedState(): string {
+        const file = path.join(this.stateDir, ".pulumi", "stacks", "mesh-dr", `${this.stackName}.json`);
+        return fs.readFileSync(file, "utf8");
     }
 
     async open(): Promise<Stack> {
@@ -88,7 +97,8 @@ export class Ops {
     changes(): string[] {
         return this.events.flatMap(e => {
             const m = e.resourcePreEvent?.metadata;
-            if (!m || m.op === "same" || (m.op as OpType) === "read") return [];
+            // The stack resource itself is created on a first run; it is not an object of ours.
+            if (!m || m.op === "same" || (m.op as OpType) === "read" || m.type === "pulumi:pulumi:Stack") return [];
             const name = m.urn.split("::").pop();
             return [`${m.op} ${m.type} ${name}`];
         }).sort();

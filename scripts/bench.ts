@@ -1,0 +1,131 @@
+// `npm run bench`: what a user waits for, against a private sandbox of real kube-apiservers.
+// For N = 2, 4, 8 zones (BENCH_ZONES to change): no-op preview, no-op up, an up that changes one
+// Deployment, and the floor — `kubectl apply --server-side --dry-run=server` of the same objects,
+// as the program rendered them (read back from the stack's state), against the same clusters, one
+// kubectl per cluster in parallel. Median of BENCH_RUNS (default 5) runs, with min and max. Also
+// the program's own start-up under ts-node and the unit-test suite's wall time.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Ops, Project, ROOT, Sandbox, tempRoot } from "../test/e2e/support";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").map(Number);
+
+interface Row { zones: number; what: string; samples: number[]; floor?: number }
+
+function stats(samples: number[]) {
+    const s = [...samples].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+    return { median, min: s[0], max: s[s.length - 1] };
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** The Kubernetes objects of the stack as the program sent them, grouped by cluster (provider name). */
+async function renderedObjects(project: Project): Promise<Map<string, object[]>> {
+    const deployment = (await (await project.open()).exportStack()).deployment;
+    const byCluster = new Map<string, object[]>();
+    for (const r of deployment.resources ?? []) {
+        if (!r.custom || !String(r.type).startsWith("kubernetes:") || !r.provider) continue;
+        const cluster = String(r.provider).split("::")[3];
+        const { apiVersion, kind, metadata, spec, data } = r.inputs ?? {};
+        if (!apiVersion || !kind) continue;
+        const { name, namespace, labels, annotations } = metadata;
+        const obj = { apiVersion, kind, metadata: { name, namespace, labels, annotations }, ...(spec ? { spec } : {}), ...(data ? { data } : {}) };
+        byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), obj]);
+    }
+    return byCluster;
+}
+
+/** One server-side dry-run apply per cluster, all clusters at once: the work with no engine around it. */
+async function kubectlFloor(sandbox: Sandbox, objects: Map<string, object[]>, dir: string): Promise<number> {
+    const files = [...objects].map(([cluster, objs]) => {
+        const file = path.join(dir, `${cluster}.json`);
+        fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: objs }));
+        return { cluster, file };
+    });
+    return time(() => Promise.all(files.map(({ cluster, file }) => new Promise<void>((resolve, reject) => {
+        const p = spawn("kubectl", ["--kubeconfig", sandbox.kubeconfig(cluster), "apply", "--server-side", "--dry-run=server",
+            "--field-manager=bench", "--force-conflicts", "-f", file], { stdio: ["ignore", "ignore", "pipe"] });
+        let err = "";
+        p.stderr.on("data", d => { err += d; });
+        p.on("exit", code => code === 0 ? resolve() : reject(new Error(`kubectl on ${cluster}: ${err}`)));
+    }))));
+}
+
+/** Process start to the last resource registered: the program alone under Pulumi mocks, as `pulumi` compiles it. */
+function startupSeconds(zones: number): number {
+    const runner = path.join(ROOT, "scripts", "bench-startup.js");
+    const r = spawnSync("node", [runner, String(zones)], { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`start-up run failed: ${r.stderr}`);
+    return Number(/registered \d+ resources in ([\d.]+)s/.exec(r.stdout)![1]);
+}
+
+async function benchZones(n: number, rows: Row[]): Promise<void> {
+    const root = tempRoot();
+    const sandbox = new Sandbox(path.join(root, "sandbox"), 37443);
+    const zones = Array.from({ length: n }, (_, i) => ({ name: `zone${i + 1}` }));
+    try {
+        process.stderr.write(`[${n} zones] sandbox up\n`);
+        sandbox.run("up", ...zones.map(z => z.name));
+        const project = new Project(sandbox, root);
+        project.configure(zones);
+        const stack = await project.open();
+        process.stderr.write(`[${n} zones] first up\n`);
+        await stack.up();
+        const objects = await renderedObjects(project);
+
+        const preview: number[] = [], upNoop: number[] = [], upChange: number[] = [], floor: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+            process.stderr.write(`[${n} zones] run ${i + 1}/${RUNS}\n`);
+            const ops = new Ops();
+            preview.push(await time(() => stack.preview({ onEvent: ops.onEvent })));
+            if (ops.changes().length > 0) throw new Error(`no-op preview had changes: ${ops.changes().join(", ")}`);
+            upNoop.push(await time(() => stack.up()));
+            project.configure(zones.map((z, j) => j === 0 ? { ...z, echoReplicas: i % 2 === 0 ? 3 : 2 } : z));
+            upChange.push(await time(() => stack.up()));
+            floor.push(await kubectlFloor(sandbox, objects, root));
+        }
+        const f = stats(floor).median;
+        rows.push({ zones: n, what: "kubectl apply --server-side --dry-run=server (floor)", samples: floor, floor: f });
+        rows.push({ zones: n, what: "pulumi preview, no changes", samples: preview, floor: f });
+        rows.push({ zones: n, what: "pulumi up, no changes", samples: upNoop, floor: f });
+        rows.push({ zones: n, what: "pulumi up, one Deployment changed", samples: upChange, floor: f });
+        rows.push({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) });
+        await stack.destroy();
+    } finally {
+        sandbox.run("down");
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+async function main() {
+    const rows: Row[] = [];
+    for (const n of ZONE_COUNTS) await benchZones(n, rows);
+    const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
+        const start = Date.now();
+        const r = spawnSync("npx", ["vitest", "run", "--project", "unit"], { cwd: ROOT, encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`unit tests failed:\n${r.stdout}`);
+        return (Date.now() - start) / 1000;
+    });
+    rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
+
+    const versions = spawnSync("pulumi", ["version"], { encoding: "utf8" }).stdout.trim();
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; pulumi ${versions}; ${RUNS} runs`);
+    console.log("| zones | what | median s | min s | max s | × floor |");
+    console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
+    for (const r of rows) {
+        const s = stats(r.samples);
+        const ratio = r.floor ? (s.median / r.floor).toFixed(1) : "";
+        console.log(`| ${r.zones || ""} | ${r.what} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)} | ${s.max.toFixed(2)} | ${ratio} |`);
+    }
+}
+
+main().catch(e => { console.error(e); process.exit(1); });
