@@ -133,7 +133,7 @@ logfile_of() { printf '%s/logs/%s.log' "$(cdir "$1")" "$2"; }
 
 # pid_alive <pidfile>: the recorded process exists, is not a zombie, and belongs to this sandbox
 pid_alive() {
-  local pidf=$1 pid st
+  local pidf=$1 pid
   [ -s "$pidf" ] || return 1
   pid=$(<"$pidf")
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
@@ -374,10 +374,9 @@ EOF
   mv "$f.tmp" "$f"
 }
 
-prepare_cluster() {
-  local c=$1 d fresh=0
+prepare_cluster() { # <cluster> <fresh: 1 = never started since its last down>
+  local c=$1 fresh=$2 d
   d=$(cdir "$c")
-  [ -f "$d/pki/.complete" ] || fresh=1
   mkdir -p "$d/run" "$d/logs"
   gen_pki "$c"
   write_kubeconfig "$d/kubeconfig" "$c" admin "$c-admin"
@@ -730,20 +729,20 @@ cmd_up() {
 
   if ((${#todo[@]})); then
     ensure_etcd
-    local pids=() i
+    local pids=() fresh=() i
     for c in "${todo[@]}"; do
       rm -f "$(cdir "$c")/ready"
       mkdir -p "$(cdir "$c")/logs"
+      if [ -f "$(cdir "$c")/pki/.complete" ]; then fresh+=(0); else fresh+=(1); fi
       gen_pki "$c" >"$(logfile_of "$c" pki)" 2>&1 & pids+=($!)
     done
     for i in "${!todo[@]}"; do
       wait "${pids[$i]}" || die_log "$(logfile_of "${todo[$i]}" pki)" "${todo[$i]}: certificate generation failed"
     done
-    for c in "${todo[@]}"; do prepare_cluster "$c"; done
-    local started=()
+    for i in "${!todo[@]}"; do prepare_cluster "${todo[$i]}" "${fresh[$i]}"; done
     for c in "${todo[@]}"; do
       if ! component_running "$c" kube-apiserver; then
-        start_apiserver "$c"; started+=("$c")
+        start_apiserver "$c"
         log "$c: kube-apiserver starting on https://127.0.0.1:$(port_of "$c" kube-apiserver)"
       fi
     done
