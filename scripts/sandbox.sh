@@ -45,6 +45,7 @@ ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 SANDBOX_DIR="${SANDBOX_DIR:-$ROOT/.sandbox}"
 mkdir -p "$SANDBOX_DIR"
 SANDBOX_DIR="$(cd "$SANDBOX_DIR" && pwd)"
+[[ "$SANDBOX_DIR" =~ [[:space:]] ]] && { echo "sandbox: SANDBOX_DIR must not contain white space: $SANDBOX_DIR" >&2; exit 2; }
 PORT_BASE="${SANDBOX_PORT_BASE:-16443}"
 CRDS_DIR="${SANDBOX_CRDS_DIR:-$ROOT/.toolchain/crds}"
 CRD_SETS=(gateway-api kuma kong-operator)
@@ -430,6 +431,15 @@ start_apiserver() {
     --event-ttl=1h
 }
 
+# Flags the controller manager and the scheduler share: one kubeconfig for everything, health
+# endpoint on loopback, no leader election (one replica). Word-split on purpose: SANDBOX_DIR has no
+# white space (checked at start-up).
+control_plane_flags() {
+  local kcfg=$1 port=$2
+  echo --kubeconfig="$kcfg" --authentication-kubeconfig="$kcfg" --authorization-kubeconfig="$kcfg" \
+    --bind-address=127.0.0.1 --secure-port="$port" --leader-elect=false --profiling=false
+}
+
 start_controller_manager() {
   local c=$1 d port kcfg
   d=$(cdir "$c"); port=$(port_of "$c" kube-controller-manager)
@@ -445,12 +455,7 @@ start_controller_manager() {
   # it starts its controllers, e.g. a stop-apiserver right after `up`.
   spawn "$(pidfile_of "$c" kube-controller-manager)" "$(logfile_of "$c" kube-controller-manager)" \
     "$(command -v kube-controller-manager)" \
-    --kubeconfig="$kcfg" \
-    --authentication-kubeconfig="$kcfg" \
-    --authorization-kubeconfig="$kcfg" \
-    --bind-address=127.0.0.1 \
-    --secure-port="$port" \
-    --leader-elect=false \
+    $(control_plane_flags "$kcfg" "$port") \
     --node-monitor-grace-period=10m \
     --controllers='*,-service-lb-controller,-cloud-node-lifecycle-controller,-node-route-controller' \
     --use-service-account-credentials=false \
@@ -458,8 +463,7 @@ start_controller_manager() {
     --root-ca-file="$d/pki/ca.crt" \
     --cluster-signing-cert-file="$d/pki/ca.crt" \
     --cluster-signing-key-file="$d/pki/ca.key" \
-    --cluster-name="$c" \
-    --profiling=false
+    --cluster-name="$c"
 }
 
 start_scheduler() {
@@ -469,13 +473,7 @@ start_scheduler() {
   port_in_use "$port" && die "$c: port $port (kube-scheduler) is in use by another process"
   spawn "$(pidfile_of "$c" kube-scheduler)" "$(logfile_of "$c" kube-scheduler)" \
     "$(command -v kube-scheduler)" \
-    --kubeconfig="$kcfg" \
-    --authentication-kubeconfig="$kcfg" \
-    --authorization-kubeconfig="$kcfg" \
-    --bind-address=127.0.0.1 \
-    --secure-port="$port" \
-    --leader-elect=false \
-    --profiling=false
+    $(control_plane_flags "$kcfg" "$port")
 }
 
 start_kwok() {
