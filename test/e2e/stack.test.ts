@@ -239,4 +239,30 @@ describe("mesh-dr against real kube-apiservers", () => {
             expect(sandbox.get(zone, ["namespace", "kong"]), zone).toBeUndefined();
         }
     });
+
+    it("patches a Mesh the control plane already created, and gives its fields back on destroy", async () => {
+        // What a control-plane install leaves behind: a `default` Mesh with settings of its own.
+        sandbox.kubectl("zone1", ["create", "-f", "-"], JSON.stringify({
+            apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { logging: { defaultBackend: "file" } },
+        }));
+        try {
+            project.configure(TWO_ZONES, { mesh: { manage: "patch" } });
+            const { result } = await up();
+            expect(result.summary.result).toBe("succeeded");
+            const mesh = sandbox.get("zone1", [KINDS.mesh, "default"]);
+            expect(mesh.spec).toMatchObject({
+                logging: { defaultBackend: "file" },
+                mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
+                meshServices: { mode: "Exclusive" },
+            });
+            expect((await preview()).ops.changes()).toEqual([]);
+
+            await (await project.open()).destroy();
+            const after = sandbox.get("zone1", [KINDS.mesh, "default"]);
+            expect(after.spec).toEqual({ logging: { defaultBackend: "file" } });
+            expect(leftovers("zone1")).toEqual([]);
+        } finally {
+            sandbox.kubectl("zone1", ["delete", KINDS.mesh, "default", "--ignore-not-found"]);
+        }
+    });
 });

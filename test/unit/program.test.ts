@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MINIMAL_CONFIG, Recorder, Registered, stackConfig, valueOf } from "./harness";
 
 const rec = new Recorder();
@@ -34,7 +34,8 @@ function zoneObjects(zone: string): Registered[] {
 }
 
 describe("the program from the minimal stack config", () => {
-    beforeEach(async () => { await run(MINIMAL_CONFIG); });
+    // The tests below only read what this one run registered.
+    beforeAll(async () => { await run(MINIMAL_CONFIG); });
 
     it("creates one explicit provider per zone cluster, with its context", () => {
         const providers = rec.ofType(TYPES.provider);
