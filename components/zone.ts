@@ -1,21 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EchoWorkload } from "./echo";
-import { KongGateway } from "./gateway";
+import { EchoWorkload, EchoWorkloadArgs } from "./echo";
+import { KongGateway, KongGatewayArgs } from "./gateway";
 import { K8S_NAMES, MANAGED_BY, SIDECAR_INJECTION, zoneResourceName } from "./names";
-import { ZonePlatform } from "./platform";
+import { ZonePlatform, ZonePlatformArgs } from "./platform";
 import { EchoRoute, RouteBackend } from "./route";
 
 export interface MeshZoneArgs {
     /** Zone name; prefixes every resource name (`zone1-echo`). */
     zone: string;
-    echo: { image: string; replicas: number };
-    gateway: { className: string; serviceType: "LoadBalancer" | "NodePort" | "ClusterIP"; replicas: number; listenerPort: number; dnsOrder: string };
+    echo: Pick<EchoWorkloadArgs, "image" | "replicas">;
+    gateway: Omit<KongGatewayArgs, "zone" | "namespace">;
     /** The global MeshMultiZoneService this zone's route reaches. */
     multiZoneService: { hostname: pulumi.Input<string>; port: number };
     routeBackend: RouteBackend;
     /** When set, cert-manager and Kong Operator are installed first. */
-    platform?: { certManagerVersion: string; kongOperatorVersion: string; kongOperatorRepo: string };
+    platform?: Omit<ZonePlatformArgs, "zone">;
 }
 
 /**

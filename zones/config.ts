@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FailoverSettings, durationMs, minimumRequestTimeoutMs } from "../components/failover";
+import type { KongGatewayArgs } from "../components/gateway";
+import type { ZonePlatformArgs } from "../components/platform";
 import type { RouteBackend } from "../components/route";
 import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
 
@@ -32,22 +34,12 @@ export interface EchoConfig {
     port: number;
 }
 
-export interface GatewayConfig {
-    /** GatewayClass name (cluster scoped, one per zone cluster). */
-    className: string;
-    serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
-    replicas: number;
-    listenerPort: number;
-    /** KONG_DNS_ORDER on the proxy: skipping SRV avoids Kuma DNS "not implemented" answers (kumahq/kuma#2829). */
-    dnsOrder: string;
-}
+/** The gateway settings every zone shares: what KongGateway takes, less where it goes. */
+export type GatewayConfig = Omit<KongGatewayArgs, "zone" | "namespace">;
 
-export interface PlatformConfig {
+export interface PlatformConfig extends Omit<ZonePlatformArgs, "zone"> {
     /** Install cert-manager and Kong Operator in every zone before the gateway objects. */
     install: boolean;
-    certManagerVersion: string;
-    kongOperatorVersion: string;
-    kongOperatorRepo: string;
 }
 
 export interface GlobalConfig {
