@@ -8,10 +8,13 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { Ops, Project, ROOT, Sandbox, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").map(Number);
+/** BENCH_TYPECHECK=1 measures the engine type-checking the program on every run (the "before"). */
+const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 
 interface Row { zones: number; what: string; samples: number[]; floor?: number }
 
@@ -60,22 +63,48 @@ async function kubectlFloor(sandbox: Sandbox, objects: Map<string, object[]>, di
     }))));
 }
 
+/**
+ * The engine's own share: a preview of a program that only declares the N clusters' providers
+ * (no objects): CLI, language host, Node and one provider plugin per cluster, each configured
+ * against its API server. What is left of a real preview after this is the objects' diffing.
+ */
+async function providersOnlyPreview(sandbox: Sandbox, root: string, clusters: string[]): Promise<number[]> {
+    const dir = path.join(root, "providers-only");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "providers-only", main: "index.js" }));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: providers-only\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "index.js"), `const k8s = require("@pulumi/kubernetes");
+for (const c of ${JSON.stringify(clusters)}) new k8s.Provider(c, { kubeconfig: ${JSON.stringify(sandbox.kubeconfig("CLUSTER"))}.replace("CLUSTER", c) });`);
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "providers", workDir: dir });
+    await stack.up();
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await time(() => stack.preview()));
+    await stack.destroy();
+    return samples;
+}
+
 /** Process start to the last resource registered: the program alone under Pulumi mocks, as `pulumi` compiles it. */
 function startupSeconds(zones: number): number {
     const runner = path.join(ROOT, "scripts", "bench-startup.js");
-    const r = spawnSync("node", [runner, String(zones)], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync("node", [runner, String(zones)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BENCH_TYPECHECK: TYPECHECK ? "1" : "" } });
     if (r.status !== 0) throw new Error(`start-up run failed: ${r.stderr}`);
     return Number(/registered \d+ resources in ([\d.]+)s/.exec(r.stdout)![1]);
 }
 
 async function benchZones(n: number, rows: Row[]): Promise<void> {
     const root = tempRoot();
-    const sandbox = new Sandbox(path.join(root, "sandbox"), 37443);
+    // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
+    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443);
     const zones = Array.from({ length: n }, (_, i) => ({ name: `zone${i + 1}` }));
     try {
         process.stderr.write(`[${n} zones] sandbox up\n`);
         sandbox.run("up", ...zones.map(z => z.name));
         const project = new Project(sandbox, root);
+        if (TYPECHECK) {
+            // "Before": the engine type-checks the program on every run, as it did without tsconfig.pulumi.json.
+            fs.writeFileSync(path.join(project.dir, "tsconfig.pulumi.json"), JSON.stringify({ extends: "./tsconfig.json" }));
+        }
         project.configure(zones);
         const stack = await project.open();
         process.stderr.write(`[${n} zones] first up\n`);
@@ -99,6 +128,8 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         rows.push({ zones: n, what: "pulumi up, no changes", samples: upNoop, floor: f });
         rows.push({ zones: n, what: "pulumi up, one Deployment changed", samples: upChange, floor: f });
         rows.push({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) });
+        rows.push({ zones: n, what: "pulumi preview of the providers alone (engine's fixed cost)", floor: f,
+            samples: await providersOnlyPreview(sandbox, root, zones.map(z => z.name)) });
         await stack.destroy();
     } finally {
         sandbox.run("down");
@@ -118,7 +149,8 @@ async function main() {
     rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
 
     const versions = spawnSync("pulumi", ["version"], { encoding: "utf8" }).stdout.trim();
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; pulumi ${versions}; ${RUNS} runs`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ` +
+        `pulumi ${versions}; ${RUNS} runs; program compiled ${TYPECHECK ? "with type checking" : "transpile-only"}`);
     console.log("| zones | what | median s | min s | max s | × floor |");
     console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
     for (const r of rows) {

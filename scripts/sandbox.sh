@@ -62,8 +62,9 @@ NODES_PER_CLUSTER=2
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kwok)
 GLOBAL_NAMESPACE=kong-mesh-system
 
-[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE < 64000)) ||
-  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..63999" >&2; exit 2; }
+# Kept below Linux's ephemeral port range (32768+): there any client socket may already hold one.
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 32000)) ||
+  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..32000 (below the ephemeral port range)" >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------
 # output helpers
