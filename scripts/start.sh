@@ -30,7 +30,8 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-sandbox}"
 mkdir -p "$ROOT/.pulumi-state"
 step "pulumi up (stack sandbox, backend $PULUMI_BACKEND_URL)"
 pulumi stack select --create sandbox --non-interactive >/dev/null
-pulumi up --stack sandbox --yes --non-interactive --skip-preview --suppress-progress
+# --refresh: `npm run sandbox:down` wipes the clusters, and the state must notice before it converges.
+pulumi up --stack sandbox --yes --non-interactive --skip-preview --suppress-progress --refresh
 
 step "stack outputs"
 pulumi stack output --stack sandbox --json
