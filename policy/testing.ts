@@ -481,31 +481,28 @@ export async function analyzeWithPolicyServer(packName: string, level: string, p
         level: levels[d.getEnforcementlevel()] ?? "other",
     }));
 
+    // The fields an AnalyzeRequest and a stack's AnalyzerResource share.
+    const describeResource = (msg: PbMessage, r: ModelResource): PbMessage => {
+        msg.setType(r.type);
+        msg.setName(r.name);
+        msg.setUrn(urnOf(model, r));
+        msg.setProperties(Struct.fromJavaScript(plain(r.props)));
+        msg.setOptions(options(parentUrn(r)));
+        const p = provider(r);
+        if (p) msg.setProvider(p);
+        return msg;
+    };
+
     const out: Violation[] = [];
     const analyze = server.makeAnalyzeRpcFun(packName, "0.1.0", level, policies);
     for (const r of model) {
-        const req = new pb.AnalyzeRequest();
-        req.setType(r.type);
-        req.setName(r.name);
-        req.setUrn(urnOf(model, r));
-        req.setProperties(Struct.fromJavaScript(plain(r.props)));
-        req.setOptions(options(parentUrn(r)));
-        const p = provider(r);
-        if (p) req.setProvider(p);
-        out.push(...diagnostics(await callRpc(analyze, req), urnOf(model, r)));
+        out.push(...diagnostics(await callRpc(analyze, describeResource(new pb.AnalyzeRequest(), r)), urnOf(model, r)));
     }
     const stackReq = new pb.AnalyzeStackRequest();
     stackReq.setResourcesList(model.map(r => {
-        const res = new pb.AnalyzerResource();
-        res.setType(r.type);
-        res.setName(r.name);
-        res.setUrn(urnOf(model, r));
-        res.setProperties(Struct.fromJavaScript(plain(r.props)));
-        res.setOptions(options(parentUrn(r)));
+        const res = describeResource(new pb.AnalyzerResource(), r);
         const parent = parentUrn(r);
         if (parent) res.setParent(parent);
-        const p = provider(r);
-        if (p) res.setProvider(p);
         return res;
     }));
     out.push(...diagnostics(await callRpc(server.makeAnalyzeStackRpcFun(packName, "0.1.0", level, policies), stackReq)));

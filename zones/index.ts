@@ -56,6 +56,7 @@ export function deployStack(config: StackConfig): DeployedStack {
         new EchoTrafficPermission(`${serviceName}-permission`, { serviceName, systemNamespace, meshName }, afterMesh);
     }
 
+    const { install: installPlatform, ...platform } = config.platform;
     const zones: Record<string, ZoneOutputs> = {};
     for (const z of config.zones) {
         const zone = new MeshZone(z.name, {
@@ -64,7 +65,7 @@ export function deployStack(config: StackConfig): DeployedStack {
             gateway: config.gateway,
             multiZoneService: { hostname: mmzs.hostname, port: mmzs.port },
             routeBackend: z.routeBackend,
-            platform: config.platform.install ? config.platform : undefined,
+            platform: installPlatform ? platform : undefined,
         }, { provider: providerOf(z.cluster) });
         zones[z.name] = {
             cluster: z.cluster.name,

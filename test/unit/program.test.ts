@@ -1,22 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { T as TYPES } from "../../policy/testing";
 import { MINIMAL_CONFIG, Recorder, Registered, stackConfig, valueOf } from "./harness";
 
 const rec = new Recorder();
-
-const TYPES = {
-    namespace: "kubernetes:core/v1:Namespace",
-    deployment: "kubernetes:apps/v1:Deployment",
-    service: "kubernetes:core/v1:Service",
-    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-    gatewayConfiguration: "kubernetes:gateway-operator.konghq.com/v2beta1:GatewayConfiguration",
-    gatewayClass: "kubernetes:gateway.networking.k8s.io/v1:GatewayClass",
-    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
-    httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-    mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
-    mesh: "kubernetes:kuma.io/v1alpha1:Mesh",
-    provider: "pulumi:providers:kubernetes",
-};
 
 /** Runs the program the way `pulumi up` does: stack config in, index.ts's wiring. */
 async function run(raw: Record<string, unknown>, secretKeys: string[] = []) {
