@@ -21,7 +21,9 @@ export function meshSpec(args: Pick<MeshSettingsArgs, "meshServicesMode" | "zone
     return {
         mtls: { enabledBackend: MTLS_BACKEND, backends: [{ name: MTLS_BACKEND, type: "builtin" }] },
         meshServices: { mode: args.meshServicesMode },
-        routing: { zoneEgress: args.zoneEgress },
+        // Kuma stores the Mesh without false defaults: sending `zoneEgress: false` would show
+        // as a diff on every refresh.
+        ...(args.zoneEgress ? { routing: { zoneEgress: true } } : {}),
     };
 }
 

@@ -71,6 +71,7 @@ export const T = {
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
     httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
     mesh: "kubernetes:kuma.io/v1alpha1:Mesh",
+    meshPatch: "kubernetes:kuma.io/v1alpha1:MeshPatch",
     mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
     kuma: (kind: string) => `kubernetes:kuma.io/v1alpha1:${kind}`,
     meshZone: "mesh-dr:index:MeshZone",
@@ -78,8 +79,6 @@ export const T = {
 
 export interface StackOptions {
     zones?: string[];
-    /** The zone whose cluster hosts the global control plane (default: the first). */
-    globalZone?: string;
     port?: number;
     /** Give each provider a kubeconfig path, as a secret (as the sandbox stack does). */
     kubeconfigs?: boolean;
@@ -94,7 +93,8 @@ const MANAGED_BY = { "app.kubernetes.io/managed-by": "mesh-dr" };
  */
 export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     const zones = opts.zones ?? ["zone1", "zone2"];
-    const globalZone = opts.globalZone ?? zones[0];
+    // The global control plane's cluster of its own (Kuma forbids sharing a zone's).
+    const globalCluster = "global";
     const port = opts.port ?? 1027;
     const systemNamespace = "kong-mesh-system";
     const meshLabels = { "kuma.io/mesh": "default", ...MANAGED_BY };
@@ -104,7 +104,7 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     const object = (type: string, name: string, provider: string, parent: string, props: Record<string, WireValue>) =>
         add({ type, name, custom: true, provider, parent, props });
 
-    for (const z of zones) {
+    for (const z of [...zones, globalCluster]) {
         add({
             type: T.provider, name: z, custom: true,
             props: {
@@ -118,17 +118,16 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
 
     // Global objects (zones/index.ts), on the global control plane's cluster.
     const meshSettings = component("mesh-dr:index:MeshSettings", "default-mesh");
-    object(T.mesh, "default-mesh", globalZone, meshSettings, {
+    object(T.meshPatch, "default-mesh", globalCluster, meshSettings, {
         apiVersion: "kuma.io/v1alpha1", kind: "Mesh",
         metadata: { name: "default", labels: MANAGED_BY },
         spec: {
             mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
             meshServices: { mode: "Exclusive" },
-            routing: { zoneEgress: false },
         },
     });
     const mmzs = component("mesh-dr:index:MeshMultiZoneService", "echo-mmzs");
-    object(T.mmzs, "echo-mmzs", globalZone, mmzs, {
+    object(T.mmzs, "echo-mmzs", globalCluster, mmzs, {
         apiVersion: "kuma.io/v1alpha1", kind: "MeshMultiZoneService",
         metadata: { name: "echo", namespace: systemNamespace, labels: meshLabels },
         spec: {
@@ -143,12 +142,12 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     });
     const failoverSpecs: [string, string, object][] = [
         ["MeshHealthCheck", "health-check", to({
-            interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1, healthyPanicThreshold: 0,
+            interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1,
             http: { path: "/", expectedStatuses: [200] },
         })],
         ["MeshCircuitBreaker", "circuit-breaker", to({
             outlierDetection: {
-                disabled: false, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100,
+                disabled: false, healthyPanicThreshold: 0, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100,
                 detectors: { totalFailures: { consecutive: 5 }, gatewayFailures: { consecutive: 5 } },
             },
         })],
@@ -165,14 +164,14 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
         })],
     ];
     for (const [kind, suffix, spec] of failoverSpecs) {
-        object(T.kuma(kind), `echo-${suffix}`, globalZone, failover, {
+        object(T.kuma(kind), `echo-${suffix}`, globalCluster, failover, {
             apiVersion: "kuma.io/v1alpha1", kind,
             metadata: { name: `echo-${suffix}`, namespace: systemNamespace, labels: meshLabels },
             spec,
         });
     }
     const permission = component("mesh-dr:index:EchoTrafficPermission", "echo-permission");
-    object(T.kuma("MeshTrafficPermission"), "echo-gateways-only", globalZone, permission, {
+    object(T.kuma("MeshTrafficPermission"), "echo-gateways-only", globalCluster, permission, {
         apiVersion: "kuma.io/v1alpha1", kind: "MeshTrafficPermission",
         metadata: { name: "echo-gateways-only", namespace: systemNamespace, labels: meshLabels },
         spec: {

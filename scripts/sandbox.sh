@@ -5,12 +5,13 @@
 # with IPs, so Deployments become Available and Services get ready Endpoints). One etcd is shared
 # by all clusters of a sandbox, each cluster under its own --etcd-prefix.
 #
-#   sandbox.sh up [cluster...]           start clusters (default: zone1 zone2); running ones are
-#                                        left alone (CRDs re-applied only if the files changed)
+#   sandbox.sh up [cluster...]           start clusters (default: global zone1 zone2) and their Kuma
+#                                        control planes; running ones are left alone (CRDs
+#                                        re-applied only if the files changed)
 #   sandbox.sh down [cluster...]         stop clusters (default: all, then the etcd too) and delete
 #                                        their data (the index file stays: same ports next time)
 #   sandbox.sh stop-apiserver <cluster>  stop only that cluster's kube-apiserver (zone outage);
-#                                        its other components are frozen (SIGSTOP) meanwhile
+#                                        its other components (kuma-cp too) are frozen (SIGSTOP)
 #   sandbox.sh start-apiserver <cluster> start it again (same port, same data), thaw the others
 #   sandbox.sh status                    one line per cluster: name, port, running components
 #   sandbox.sh kubeconfig <cluster>      print the path of the cluster's admin kubeconfig
@@ -20,9 +21,13 @@
 #   SANDBOX_PORT_BASE  first port (default 16443). Cluster with index i (assigned on its first
 #                      `up`, stored in <dir>/<cluster>/index) uses base+10*i (kube-apiserver),
 #                      +1 (kube-controller-manager), +2 (kube-scheduler), +3 (kwok); the shared
-#                      etcd uses base+8 (client) and base+9 (peer). A second sandbox needs its
-#                      own SANDBOX_DIR and a SANDBOX_PORT_BASE at least 10*clusters away.
-#   SANDBOX_GLOBAL     cluster that gets namespace kong-mesh-system (default: first cluster given)
+#                      etcd uses base+8 (client) and base+9 (peer); its kuma-cp uses
+#                      base+1000+10*i+(0..7) (see scripts/sandbox/kuma.sh). A second sandbox needs
+#                      its own SANDBOX_DIR and a SANDBOX_PORT_BASE at least 10*clusters away.
+#   SANDBOX_GLOBAL     the cluster of the global control plane: it gets namespace kong-mesh-system
+#                      and the global kuma-cp; every other cluster is a zone (default: global)
+#   SANDBOX_KUMA       1 (default) = run Kuma control planes (scripts/sandbox/kuma.sh); 0 = none
+#   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp
 #   SANDBOX_CRDS_DIR   CRD directory (default <repo>/.toolchain/crds, filled by toolchain.sh crds)
 #   SANDBOX_SKIP_CRDS  1 = do not install CRDs
 #   SANDBOX_TIMEOUT    seconds to wait for each readiness check (default 180)
@@ -31,7 +36,8 @@
 # Layout of <dir>/<cluster>/: index, kubeconfig (context and cluster = cluster name, user
 # <cluster>-admin in system:masters, embedded CA), pki/ (per-cluster CA, serving and client
 # certificates, front-proxy CA, service-account key pair), kubeconfigs/ (one per component),
-# run/*.pid, logs/*.log (crds.log: the CRD installation), ready (set when `up` finished).
+# run/*.pid, logs/*.log (crds.log: the CRD installation), ready (set when `up` finished), kuma/
+# (the kuma-cp's certificates, kubeconfig, rendered chart, environment, kumactl.yaml).
 # The shared etcd lives in <dir>/_etcd/ (data/, etcd.pid, etcd.log); a cluster's objects are the
 # etcd keys under /sandbox/<cluster>/. Every process runs in its own session (setsid), so it
 # outlives the shell that started it; only the pid files tell which processes are ours.
@@ -63,8 +69,11 @@ COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kwok)
 GLOBAL_NAMESPACE=kong-mesh-system
 
 # Kept below Linux's ephemeral port range (32768+): there any client socket may already hold one.
-[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 32000)) ||
-  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..32000 (below the ephemeral port range)" >&2; exit 2; }
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 31000)) ||
+  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..31000 (its Kuma ports stay below the ephemeral port range)" >&2; exit 2; }
+
+# shellcheck source=sandbox/kuma.sh
+source "$SCRIPT_DIR/sandbox/kuma.sh"
 
 # ---------------------------------------------------------------------------------------------
 # output helpers
@@ -218,7 +227,8 @@ wait_for() {
 
 need_bins() {
   local b missing=()
-  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl openssl curl; do
+  for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl openssl curl \
+    $(kuma_enabled && echo kuma-cp kumactl); do
     command -v "$b" >/dev/null 2>&1 || missing+=("$b")
   done
   ((${#missing[@]} == 0)) ||
@@ -585,7 +595,7 @@ cluster_running() {
 
 cluster_any_running() {
   local c=$1 comp
-  for comp in "${COMPONENTS[@]}"; do component_running "$c" "$comp" && return 0; done
+  for comp in "${COMPONENTS[@]}" kuma-cp; do component_running "$c" "$comp" && return 0; done
   return 1
 }
 
@@ -598,14 +608,14 @@ proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
 # the apiserver again only 30-90s after it is back (measured: 53s and 84s for that Deployment).
 freeze_cluster() {
   local c=$1 comp pidf
-  for comp in kube-controller-manager kube-scheduler kwok; do
+  for comp in kube-controller-manager kube-scheduler kwok kuma-cp; do
     pidf=$(pidfile_of "$c" "$comp")
     pid_alive "$pidf" && kill -STOP "$(<"$pidf")" 2>/dev/null || true
   done
 }
 thaw_cluster() {
   local c=$1 comp pidf
-  for comp in kube-controller-manager kube-scheduler kwok; do
+  for comp in kube-controller-manager kube-scheduler kwok kuma-cp; do
     pidf=$(pidfile_of "$c" "$comp")
     pid_alive "$pidf" && kill -CONT "$(<"$pidf")" 2>/dev/null || true
   done
@@ -706,9 +716,9 @@ EOF
 
 cmd_up() {
   local clusters=("$@")
-  ((${#clusters[@]})) || clusters=(zone1 zone2)
+  ((${#clusters[@]})) || clusters=("$KUMA_GLOBAL_CLUSTER" zone1 zone2)
   check_names "${clusters[@]}"
-  local global="${SANDBOX_GLOBAL:-${clusters[0]}}"
+  local global=$KUMA_GLOBAL_CLUSTER
   check_names "$global"
   need_bins
   [ -f "$KWOK_CONFIG" ] || die "missing $KWOK_CONFIG"
@@ -780,9 +790,10 @@ cmd_up() {
   if cluster_running "$global"; then
     ensure_global_namespace "$global"
     log "$global: namespace $GLOBAL_NAMESPACE present (global cluster)"
-  else
+  elif [[ " ${clusters[*]} " == *" $global "* ]]; then
     log "warning: global cluster $global is not running; namespace $GLOBAL_NAMESPACE not ensured"
   fi
+  if kuma_enabled; then kuma_up "${clusters[@]}"; fi
   for c in "${clusters[@]}"; do
     log "$c: https://127.0.0.1:$(port_of "$c" kube-apiserver)  kubeconfig $(kubeconfig_of "$c")"
   done
@@ -801,7 +812,7 @@ cmd_down() {
   # remember every pid we are about to stop, to verify afterwards
   local recorded=()
   for c in "${clusters[@]}"; do
-    for comp in kwok kube-scheduler kube-controller-manager kube-apiserver; do
+    for comp in kuma-cp kwok kube-scheduler kube-controller-manager kube-apiserver; do
       pidfs+=("$(pidfile_of "$c" "$comp")")
       pid_alive "$(pidfile_of "$c" "$comp")" && recorded+=("$(<"$(pidfile_of "$c" "$comp")")")
     done
@@ -889,7 +900,7 @@ cmd_status() {
     any=1
     running=() rss=0
     [ -n "$etcd" ] && running+=(etcd)
-    for comp in "${COMPONENTS[@]}"; do
+    for comp in "${COMPONENTS[@]}" kuma-cp; do
       if component_running "$c" "$comp"; then
         pid=$(<"$(pidfile_of "$c" "$comp")")
         if [ "$(proc_state "$pid")" = T ]; then running+=("$comp(frozen)"); else running+=("$comp"); fi
@@ -897,7 +908,9 @@ cmd_status() {
       fi
     done
     local list; list=$(IFS=,; echo "${running[*]:-}")
-    printf '%s port=%s running=%s rss=%dMiB\n' "$c" "$(port_of "$c" kube-apiserver)" "${list:-none}" $((rss / 1024))
+    printf '%s port=%s running=%s rss=%dMiB' "$c" "$(port_of "$c" kube-apiserver)" "${list:-none}" $((rss / 1024))
+    component_running "$c" kuma-cp && printf ' kuma-%s-api=http://127.0.0.1:%s' "$(kuma_role "$c")" "$(kuma_port "$c" api)"
+    echo
   done
   ((any)) || echo "sandbox: no clusters in $SANDBOX_DIR" >&2
   if [ -n "$etcd" ]; then

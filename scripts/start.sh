@@ -14,12 +14,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
-step "toolchain (pulumi, kubernetes provider, kube-apiserver, etcd, kwok)"
+step "toolchain (pulumi, kubernetes provider, kube-apiserver, etcd, kwok, kuma-cp)"
 bash scripts/toolchain.sh
 
-# The sandbox's clusters are the zones of Pulumi.sandbox.yaml.
+# The sandbox's clusters: the global control plane's own, then the zones of Pulumi.sandbox.yaml.
 mapfile -t clusters < <(node -e '
   const cfg = require("yaml").parse(require("fs").readFileSync("Pulumi.sandbox.yaml", "utf8")).config;
+  console.log("global");
   for (const z of cfg["mesh-dr:zones"]) console.log(z.name);')
 step "sandbox clusters: ${clusters[*]}"
 bash scripts/sandbox.sh up "${clusters[@]}"
@@ -38,12 +39,15 @@ pulumi stack output --stack sandbox --json
 
 cat <<MSG
 
-Done in $((SECONDS - started))s. Look around:
-  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get all
-  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong-mesh-system get meshmultizoneservices,meshretries,meshhealthchecks
-(the toolchain's kubectl is on PATH after: source scripts/env.sh)
+Done in $((SECONDS - started))s. Look around (source scripts/env.sh first: kubectl and kumactl are on PATH then):
+  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get pods,services,meshservices,dataplanes
+  kubectl --kubeconfig .sandbox/global/kubeconfig -n kong-mesh-system get meshmultizoneservices,meshretries,meshhealthchecks
+  kumactl --config-file .sandbox/global/kuma/kumactl.yaml inspect zones
+  kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml get meshmultizoneservices -o yaml   (status: the zone's view)
+  kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml inspect dataplanes
+  npm run sandbox:status     (every cluster and control plane, with ports and memory)
 
 Preview a change:   source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi preview --stack sandbox --diff
 Destroy the stack:  source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi destroy --stack sandbox --yes
-Stop the clusters:  npm run sandbox:down
+Stop the clusters and control planes:  npm run sandbox:down
 MSG

@@ -9,7 +9,7 @@
 #   bash scripts/toolchain.sh crds          only the CRDs into .toolchain/crds/ (see crds() below)
 #
 # Names: pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint
+#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kuma-cp kumactl
 #
 # Every binary is built into $MESH_DR_CACHE/bin/<name>-<version> (written as .tmp, then renamed,
 # so an interrupted build is never taken for a good one) and skipped when already there; a binary
@@ -32,6 +32,9 @@ K8S_BUILD_DATE=2026-02-10T12:53:36Z
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 ACTIONLINT_VERSION=v1.7.12
+# Kuma (Kong Mesh 2.14 runs Kuma 2.14): kuma-cp, kumactl and the real kuma.io CRDs, built from the
+# release sources (see kuma_sources below: the Go module proxy refuses them).
+KUMA_VERSION=v2.14.3
 
 # @pulumi/kubernetes versions this toolchain can build the provider plugin for, mapped to the Go
 # module version of github.com/pulumi/pulumi-kubernetes/provider/v4 (untagged: the pseudo-version
@@ -46,11 +49,9 @@ provider_module_version() {
 # CRD sources (published Go modules).
 GATEWAY_API_MODULE=sigs.k8s.io/gateway-api
 GATEWAY_API_VERSION=v1.5.1
-KUMA_LEGACY_MODULE=github.com/kumahq/kuma
-KUMA_LEGACY_VERSION=v1.8.1
 
 ALL_BINS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint)
+  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kuma-cp kumactl)
 
 BIN_DIR=$ROOT/.toolchain/bin
 CRDS_DIR=$ROOT/.toolchain/crds
@@ -92,6 +93,7 @@ want_version() {
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
+    kuma-cp | kumactl) echo "$KUMA_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -110,6 +112,7 @@ reported_version() {
     etcd) out=$(timeout 20 "$p" --version 2>/dev/null | awk '/^etcd Version:/ {print "v" $3; exit}') ;;
     kwok) out=$(timeout 20 "$p" --version 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "version") {print $(i + 1); exit}}') ;;
     actionlint) out=$(timeout 20 "$p" --version 2>/dev/null | head -n1) ;;
+    kuma-cp | kumactl) out=v$(timeout 20 "$p" version 2>/dev/null | awk '{print $NF; exit}') ;;
   esac
   echo "$out"
 }
@@ -200,6 +203,93 @@ require_pinned() {
     die "tools/$1/go.mod selects $2 $have, but scripts/toolchain.sh pins $3: update one of them"
 }
 
+# Kuma's sources: the release tarball and its go-control-plane fork (four modules), which the
+# Go module proxy refuses. Taken from $KUMA_SOURCES (default: ../shared/kuma beside the clone,
+# where the team keeps them) when it has them, else downloaded from the upstream tags on GitHub.
+# Sets KUMA_SRC_DIR to a directory holding kuma-<ver>.tar.gz-style archives.
+KUMA_FORK=(go-control-plane:v0.14.0-kong-1 go-control-plane-envoy:v1.37.0-kong-1
+  go-control-plane-contrib:v1.36.0-kong-1 go-control-plane-ratelimit:v0.1.0-kong-1)
+kuma_sources() {
+  local shared=${KUMA_SOURCES:-$ROOT/../shared/kuma} dl=$MESH_DR_CACHE/src/kuma-downloads f name ver sub tag
+  if [ -f "$shared/kuma-$KUMA_VERSION.tar.gz" ]; then KUMA_SRC_DIR=$(cd "$shared" && pwd); return 0; fi
+  command -v curl >/dev/null 2>&1 || die "no Kuma sources in $shared and no curl to download them"
+  mkdir -p "$dl"
+  f=$dl/kuma-$KUMA_VERSION.tar.gz
+  [ -s "$f" ] || curl -fsSL -o "$f.tmp" "https://github.com/kumahq/kuma/archive/refs/tags/$KUMA_VERSION.tar.gz" && mv -f "$f.tmp" "$f" ||
+    die "no Kuma sources in $shared, and downloading kumahq/kuma $KUMA_VERSION from GitHub failed"
+  for f in "${KUMA_FORK[@]}"; do
+    name=${f%%:*} ver=${f#*:} sub=${name#go-control-plane}; sub=${sub#-}
+    tag=${sub:+$sub/}$ver
+    [ -s "$dl/$name-$ver.tar.gz" ] && continue
+    curl -fsSL -o "$dl/$name-$ver.tar.gz.tmp" "https://github.com/kumahq/go-control-plane/archive/refs/tags/$tag.tar.gz" &&
+      mv -f "$dl/$name-$ver.tar.gz.tmp" "$dl/$name-$ver.tar.gz" ||
+      die "downloading kumahq/go-control-plane $tag from GitHub failed"
+  done
+  KUMA_SRC_DIR=$dl
+}
+
+# The kuma.io CRDs of the built release (real schemas), for crds().
+kuma_crds_dir() { echo "$MESH_DR_CACHE/kuma-$KUMA_VERSION/crds"; }
+
+# Kuma has no setting for the listen address of five of its servers (they bind every interface);
+# the sandbox's servers listen on loopback only, so the build binds them to 127.0.0.1. Nothing
+# else is changed. Fails if a listener moved (a new Kuma release): then update this list.
+KUMA_LISTENERS=(pkg/mads/server/server.go pkg/intercp/server/server.go pkg/dp-server/server/server.go
+  pkg/kds/mux/server.go pkg/diagnostics/server.go)
+loopback_listeners() {
+  local f
+  for f in "${KUMA_LISTENERS[@]}"; do
+    grep -q 'Sprintf("127.0.0.1:%d", ' "$f" && continue
+    [ "$(grep -c 'Sprintf(":%d", ' "$f")" = 1 ] || { echo "loopback_listeners: $f has no single ':%d' listen address" >&2; return 1; }
+    sed -i 's/Sprintf(":%d", /Sprintf("127.0.0.1:%d", /' "$f"
+  done
+}
+
+# Builds kuma-cp and kumactl in one go (they share the module) and keeps the release's CRDs.
+# The fork is wired in with local replaces in a copy of go.mod (-modfile), so go.mod stays as
+# released; everything else comes from the Go module proxy.
+build_kuma() {
+  local ver=${KUMA_VERSION#v} work=$MESH_DR_CACHE/src/kuma-$KUMA_VERSION src from to mver sub dir t app
+  local log=$LOG_DIR/kuma-$KUMA_VERSION.log start=$SECONDS crds
+  command -v go >/dev/null 2>&1 || die "building kuma-cp needs Go (>= 1.26) on PATH"
+  [ -x "$CACHE_BIN/kuma-cp-$KUMA_VERSION" ] && [ -x "$CACHE_BIN/kumactl-$KUMA_VERSION" ] && return 0
+  kuma_sources
+  echo "==> building kuma-cp and kumactl $KUMA_VERSION from $KUMA_SRC_DIR (this takes about 15 minutes)"
+  mkdir -p "$work" "$CACHE_BIN" "$LOG_DIR"
+  src=$work/kuma-$ver
+  if ! (
+    echo "# $(date -u +%FT%TZ) kuma $KUMA_VERSION from $KUMA_SRC_DIR"
+    [ -f "$src/go.mod" ] || tar -xzf "$KUMA_SRC_DIR/kuma-$KUMA_VERSION.tar.gz" -C "$work" || exit 1
+    for t in "$KUMA_SRC_DIR"/go-control-plane-*.tar.gz; do
+      [ -d "$work/$(basename "$t" .tar.gz)" ] || tar -xzf "$t" -C "$work" || exit 1
+    done
+    cd "$src" && loopback_listeners && cp go.mod go.lab.mod && cp go.sum go.lab.sum &&
+      # go.mod: github.com/envoyproxy/go-control-plane[/sub] => github.com/kumahq/go-control-plane[/sub] <ver>
+      grep -E '=> github.com/kumahq/go-control-plane' go.mod | while read -r from _ to mver; do
+        sub=${to#github.com/kumahq/go-control-plane}; sub=${sub#/}
+        dir=$work/go-control-plane-${sub:+$sub-}$mver
+        # A GitHub tag archive holds the whole repository; the team's tarballs only the module.
+        [ -f "$dir/go.mod" ] || dir=$dir/$sub
+        [ -f "$dir/go.mod" ] || { echo "no sources for $to $mver" >&2; exit 1; }
+        go mod edit -modfile=go.lab.mod -replace="$from=$dir" || exit 1
+      done &&
+      for app in kuma-cp kumactl; do
+        (set -x && CGO_ENABLED=0 go build -modfile=go.lab.mod -trimpath \
+          -ldflags "-s -w -X github.com/kumahq/kuma/v2/pkg/version.version=$ver -X github.com/kumahq/kuma/v2/pkg/version.gitTag=$KUMA_VERSION" \
+          -o "$CACHE_BIN/$app-$KUMA_VERSION.tmp" "./app/$app") || exit 1
+      done
+  ) >"$log" 2>&1; then
+    rm -f "$CACHE_BIN"/kuma-cp-"$KUMA_VERSION".tmp "$CACHE_BIN"/kumactl-"$KUMA_VERSION".tmp
+    echo "toolchain: error: building kuma $KUMA_VERSION failed after $((SECONDS - start))s (log: $log)" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+  crds=$(kuma_crds_dir); rm -rf "$crds"; mkdir -p "$crds"
+  cp "$src"/deployments/charts/kuma/crds/*.yaml "$crds/"
+  for app in kuma-cp kumactl; do mv -f "$CACHE_BIN/$app-$KUMA_VERSION.tmp" "$CACHE_BIN/$app-$KUMA_VERSION"; done
+  echo "    done in $((SECONDS - start))s"
+}
+
 build_one() { # build_one <name>: build into the cache unless already there
   local name=$1 ver
   ver=$(want_version "$name")
@@ -239,6 +329,7 @@ build_one() { # build_one <name>: build into the cache unless already there
       build kwok "$ver" "$TOOLS/kwok" sigs.k8s.io/kwok/cmd/kwok \
         "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${ver#v} -X sigs.k8s.io/kwok/pkg/consts.PreRelease=GA" \
         "about 2 minutes" ;;
+    kuma-cp | kumactl) build_kuma ;;
     actionlint)
       require_pinned actionlint github.com/rhysd/actionlint "$ver"
       build actionlint "$ver" "$TOOLS/actionlint" github.com/rhysd/actionlint/cmd/actionlint \
@@ -290,21 +381,16 @@ register_provider() {
 # ---------------------------------------------------------------------------------------------
 # CRDs
 #
-# .toolchain/crds/{gateway-api,kuma,kong-operator}/ for scripts/sandbox.sh, copied from published
-# Go modules at pinned versions; .toolchain/crds/SOURCES.txt records what is real and what is a
-# stand-in. Two sets cannot be fetched from the Go module proxy reachable here:
-# - Kuma's new-style policies (MeshTrafficPermission, MeshRetry, ...) and MeshMultiZoneService
-#   (kuma.io/v1alpha1) exist only in Kuma 2.x. Until late 2025 Kuma 2.x was tagged without a v and
-#   with module path github.com/kumahq/kuma, so those releases are not Go module versions at all
-#   (only pseudo-versions, refused by the proxy); the later github.com/kumahq/kuma/v2 releases are
-#   refused too (v2.13.4 has an .info but its .zip is refused). github.com/kumahq/kuma v1.8.1 is
-#   served and has the Mesh CRD (copied for real below) but predates the other kinds.
-# - Kong Operator's GatewayConfiguration gateway-operator.konghq.com/v2beta1: github.com/kong/
-#   kong-operator/v2 is refused at every version tried (v2.0.0-v2.4.0, pre-releases, a commit);
-#   github.com/kong/kubernetes-configuration v1.5.3 only has v1beta1, and its /v2 v2.0.0-alpha.1
-#   (served, but unknown to the checksum database) only v1beta1 and v2alpha1.
-# For those, schema-less stand-in CRDs (x-kubernetes-preserve-unknown-fields) are generated, so
-# the API server accepts the objects without validating them.
+# .toolchain/crds/{gateway-api,kuma,kong-operator}/ for scripts/sandbox.sh; .toolchain/crds/
+# SOURCES.txt records what is real and what is a stand-in.
+# - Gateway API: the standard channel, from its published Go module.
+# - Kuma: every kuma.io CRD of the release built above (real schemas; kuma-cp in Kubernetes mode
+#   watches every kind, so all of them are installed).
+# - Kong Operator's GatewayConfiguration gateway-operator.konghq.com/v2beta1 cannot be fetched:
+#   github.com/kong/kong-operator/v2 is refused by the Go module proxy at every version tried
+#   (v2.0.0-v2.4.0, pre-releases, a commit); github.com/kong/kubernetes-configuration v1.5.3 only
+#   has v1beta1, and its /v2 v2.0.0-alpha.1 only v1beta1 and v2alpha1. A schema-less stand-in
+#   (x-kubernetes-preserve-unknown-fields) is generated, so the API server accepts it unvalidated.
 
 # module_dir <module> <version>: sets MODULE_DIR (the module's directory in the Go module cache)
 # and MODULE_SUM (its go.sum hash), downloading it if needed.
@@ -371,7 +457,7 @@ EOF
 }
 
 crds() {
-  local tmp gw_sum kuma_sum f kind plural
+  local tmp gw_sum f
   if ! command -v go >/dev/null 2>&1; then
     [ -f "$CRDS_DIR/SOURCES.txt" ] || die "fetching the CRDs needs Go (>= 1.26) on PATH"
     warn "no Go on PATH: keeping the CRDs already in .toolchain/crds"
@@ -387,22 +473,9 @@ crds() {
   gw_sum=$MODULE_SUM
   cp "$MODULE_DIR"/config/crd/standard/*.yaml "$tmp/gateway-api/"
 
-  # Kuma Mesh (real, from the last served kumahq/kuma release; Mesh's spec is schema-less there
-  # and in 2.x alike).
-  module_dir "$KUMA_LEGACY_MODULE" "$KUMA_LEGACY_VERSION"
-  kuma_sum=$MODULE_SUM
-  cp "$MODULE_DIR/deployments/charts/kuma/crds/kuma.io_meshes.yaml" "$tmp/kuma/"
-
-  # Kuma kinds the program uses that only Kuma 2.x has (stand-ins).
-  for kind in MeshMultiZoneService MeshTrafficPermission MeshHealthCheck MeshCircuitBreaker \
-    MeshRetry MeshTimeout MeshLoadBalancingStrategy; do
-    plural=$(echo "$kind" | tr '[:upper:]' '[:lower:]')
-    case $plural in
-      *y) plural=${plural%y}ies ;;
-      *) plural=${plural}s ;;
-    esac
-    standin_crd kuma.io "$kind" "$plural" Namespaced v1alpha1 no >"$tmp/kuma/generated-kuma.io_$plural.yaml"
-  done
+  # Kuma (real, from the release kuma-cp is built from).
+  build_kuma
+  cp "$(kuma_crds_dir)"/*.yaml "$tmp/kuma/"
 
   # Kong Operator GatewayConfiguration v2beta1 (stand-in).
   standin_crd gateway-operator.konghq.com GatewayConfiguration gatewayconfigurations Namespaced v2beta1 yes \
@@ -411,16 +484,16 @@ crds() {
   chmod -R u+w,go+r "$tmp"
   {
     echo "# Sources of the CRDs in .toolchain/crds/, written by scripts/toolchain.sh crds."
-    echo "# REAL: copied verbatim from a published Go module (module@version, go.sum hash, path)."
+    echo "# REAL: copied verbatim from upstream (Gateway API: its Go module, with go.sum hash; Kuma: the release"
+    echo "#   sources kuma-cp is built from)."
     echo "# STAND-IN: generated by the script, schema-less (x-kubernetes-preserve-unknown-fields):"
     echo "#   the API server accepts any spec for these kinds and validates nothing."
     echo
     for f in "$tmp"/gateway-api/*.yaml; do
       echo "REAL      gateway-api/$(basename "$f")  <- $GATEWAY_API_MODULE@$GATEWAY_API_VERSION ($gw_sum) config/crd/standard/$(basename "$f")"
     done
-    echo "REAL      kuma/kuma.io_meshes.yaml  <- $KUMA_LEGACY_MODULE@$KUMA_LEGACY_VERSION ($kuma_sum) deployments/charts/kuma/crds/kuma.io_meshes.yaml"
-    for f in "$tmp"/kuma/generated-*.yaml; do
-      echo "STAND-IN  kuma/$(basename "$f")  (kuma.io/v1alpha1; upstream: Kuma 2.x deployments/charts/kuma/crds/, not fetchable: github.com/kumahq/kuma/v2 releases refused by the Go module proxy, v2.13.4 .zip refused; pre-/v2 Kuma 2.x is pseudo-versions only, refused)"
+    for f in "$tmp"/kuma/*.yaml; do
+      echo "REAL      kuma/$(basename "$f")  <- github.com/kumahq/kuma $KUMA_VERSION deployments/charts/kuma/crds/$(basename "$f") (release sources)"
     done
     echo "STAND-IN  kong-operator/generated-gateway-operator.konghq.com_gatewayconfigurations.yaml  (gateway-operator.konghq.com/v2beta1; upstream: github.com/kong/kong-operator/v2 config/crd/kong-operator/, refused by the Go module proxy at every version tried; github.com/kong/kubernetes-configuration v1.5.3 has only v1beta1 and /v2 v2.0.0-alpha.1 only v1beta1+v2alpha1)"
   } >"$tmp/SOURCES.txt"
@@ -436,7 +509,7 @@ crds() {
     rm -rf "$CRDS_DIR.old"
     echo "==> CRDs written to .toolchain/crds ($(find "$CRDS_DIR" -mindepth 2 -name '*.yaml' | wc -l) files; sources in .toolchain/crds/SOURCES.txt)"
   fi
-  warn "the kuma.io Mesh* policy and MeshMultiZoneService CRDs and the gateway-operator.konghq.com/v2beta1 GatewayConfiguration CRD in .toolchain/crds are schema-less stand-ins: their real schemas cannot be fetched from the Go module proxy (see .toolchain/crds/SOURCES.txt)"
+  warn "the gateway-operator.konghq.com/v2beta1 GatewayConfiguration CRD in .toolchain/crds is a schema-less stand-in: its real schema cannot be fetched from the Go module proxy (see .toolchain/crds/SOURCES.txt)"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -43,10 +43,8 @@ export interface PlatformConfig extends Omit<ZonePlatformArgs, "zone"> {
 }
 
 export interface GlobalConfig {
-    /** The cluster hosting the global control plane: a zone's, or one of its own. */
+    /** The global control plane's own cluster (Kuma: never a zone's). */
     cluster: ClusterConfig;
-    /** Set when the global control plane shares a zone's cluster. */
-    zone?: string;
     systemNamespace: string;
 }
 
@@ -54,7 +52,12 @@ export type MeshServicesMode = "Exclusive" | "Everywhere" | "ReachableBackends";
 
 export interface MeshConfig {
     name: string;
-    /** `create`: we own the Mesh; `patch`: it exists (CP install) and we server-side-apply our fields; `none`: hands off. */
+    /**
+     * `patch` (default): the Mesh exists (the global control plane creates `default` at start-up) and
+     * we server-side-apply only our fields, giving them back on destroy; `create`: we own the Mesh
+     * (a control plane started with KUMA_DEFAULTS_SKIP_MESH_CREATION, or another mesh name);
+     * `none`: hands off.
+     */
     manage: "create" | "patch" | "none";
     meshServicesMode: MeshServicesMode;
     zoneEgress: boolean;
@@ -86,7 +89,8 @@ export const TOP_LEVEL_KEYS = ["zones", "global", "mesh", "echo", "gateway", "pl
 
 export const DEFAULTS = {
     systemNamespace: "kong-mesh-system",
-    mesh: { name: "default", manage: "create", meshServicesMode: "Exclusive", zoneEgress: false },
+    // The global control plane creates Mesh `default` at start-up: adopt it, never take it over.
+    mesh: { name: "default", manage: "patch", meshServicesMode: "Exclusive", zoneEgress: false },
     echo: { image: "kong/go-echo:0.3.0", replicas: 2, port: 1027 },
     gateway: { className: "kong", serviceType: "LoadBalancer", replicas: 1, listenerPort: 80, dnsOrder: "LAST,A,CNAME" },
     platform: {
@@ -194,32 +198,30 @@ function clusterKey(c: ClusterConfig): string {
     return `${c.context ?? "<current context>"}\u0000${c.kubeconfig ?? "<default kubeconfig>"}`;
 }
 
+/** Kuma's rule for a global control plane on Kubernetes, quoted in every problem that breaks it. */
+export const GLOBAL_OWN_CLUSTER_RULE = "a global control plane on Kubernetes must run on a cluster of its own, " +
+    "apart from the objects the zone control planes sync (Kuma's multi-zone deployment docs)";
+const GLOBAL_FIX = `give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> ` +
+    "(or global.kubeconfig)";
+
 function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: boolean): GlobalConfig {
+    if (raw.global == null) r.problem(k("global"), raw.global, `is required: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace"]);
     const systemNamespace = r.string(k("global.systemNamespace"), g.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
         `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
-    // An empty YAML `context:` arrives as null: that is no cluster of its own.
-    if (g.context != null || g.kubeconfig != null) {
-        if (g.zone != null) {
-            r.problem(k("global.zone"), g.zone, "is set together with global.context/kubeconfig",
-                "either name the zone that hosts the global control plane, or give its own cluster's context/kubeconfig, not both");
-        }
-        const cluster = readCluster(r, k("global"), g, "global", secret);
-        const sameAsZone = zones.find(z => clusterKey(z.cluster) === clusterKey(cluster));
-        if (sameAsZone) {
-            r.problem(k("global"), { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
-                `points at zone ${sameAsZone.name}'s cluster`, `use global.zone: ${sameAsZone.name} instead`);
-        }
-        return { cluster, systemNamespace };
+    // Earlier versions put the global control plane on a zone's cluster; Kuma forbids it.
+    if (g.zone != null) r.problem(k("global.zone"), g.zone, `is no longer supported: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
+    const cluster = readCluster(r, k("global"), g, "global", secret);
+    // An empty YAML `context:` arrives as null: that is no cluster at all.
+    if (raw.global != null && g.zone == null && cluster.context === undefined && cluster.kubeconfig === undefined) {
+        r.problem(k("global"), raw.global, `names no cluster: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     }
-    const zoneName = r.string(k("global.zone"), g.zone, zones[0]?.name);
-    const zone = zones.find(z => z.name === zoneName);
-    if (zoneName !== undefined && zone === undefined && zones.length > 0) {
-        const valid = [...new Set(zones.map(z => z.name).filter(n => DNS_LABEL.re.test(n)))];
-        r.problem(k("global.zone"), zoneName, "is not among the zones",
-            `set it to ${valid.length > 0 ? `one of ${valid.join(", ")}` : "a zone's name"}, or give the global cluster's own context/kubeconfig`);
+    const sameAsZone = zones.find(z => clusterKey(z.cluster) === clusterKey(cluster));
+    if (sameAsZone && (cluster.context !== undefined || cluster.kubeconfig !== undefined)) {
+        r.problem(k("global"), { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
+            `points at zone ${sameAsZone.name}'s cluster: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     }
-    return { cluster: zone?.cluster ?? { name: "global" }, zone: zone?.name, systemNamespace };
+    return { cluster, systemNamespace };
 }
 
 function readMesh(r: Reader, raw: RawConfig): MeshConfig {
@@ -350,10 +352,9 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     return config;
 }
 
-/** Every distinct cluster of the stack: each zone's, plus the global one when it has its own. */
+/** Every cluster of the stack: each zone's, then the global control plane's. */
 export function clustersOf(config: StackConfig): ClusterConfig[] {
-    const zoneClusters = config.zones.map(z => z.cluster);
-    return config.global.zone === undefined ? [...zoneClusters, config.global.cluster] : zoneClusters;
+    return [...config.zones.map(z => z.cluster), config.global.cluster];
 }
 
 /**

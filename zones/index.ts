@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FailoverPolicies, worstCaseDetectionMs } from "../components/failover";
+import { FailoverPolicies, failoverDetectionModel } from "../components/failover";
 import { MeshSettings } from "../components/mesh";
 import { MeshMultiZoneService } from "../components/multizone-service";
 import { K8S_NAMES } from "../components/names";
@@ -20,8 +20,8 @@ export interface ZoneOutputs {
 export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string };
-    globalControlPlane: { cluster: string; zone?: string; namespace: string; mesh: string };
-    failover: { enabled: boolean; worstCaseDetectionSeconds?: number };
+    globalControlPlane: { cluster: string; namespace: string; mesh: string };
+    failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
 }
 
 /** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
@@ -79,10 +79,8 @@ export function deployStack(config: StackConfig): DeployedStack {
     return {
         zones,
         multiZoneService: { name: serviceName, hostname: mmzs.hostname, port: mmzs.port, namespace: systemNamespace, cluster: config.global.cluster.name },
-        globalControlPlane: { cluster: config.global.cluster.name, zone: config.global.zone, namespace: systemNamespace, mesh: meshName },
-        failover: {
-            enabled: config.failover.enabled,
-            worstCaseDetectionSeconds: config.failover.enabled ? worstCaseDetectionMs(config.failover.healthCheck) / 1000 : undefined,
-        },
+        globalControlPlane: { cluster: config.global.cluster.name, namespace: systemNamespace, mesh: meshName },
+        // Kuma's own endpoint removal, with or without our failover policies.
+        failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },
     };
 }

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { EchoWorkload } from "../../components/echo";
 import { FailoverPolicies } from "../../components/failover";
 import { KongGateway } from "../../components/gateway";
-import { MeshSettings } from "../../components/mesh";
+import { MeshSettings, meshSpec } from "../../components/mesh";
 import { MeshMultiZoneService } from "../../components/multizone-service";
 import { ZonePlatform } from "../../components/platform";
 import { EchoRoute } from "../../components/route";
@@ -100,8 +100,13 @@ describe("MeshSettings", () => {
         expect(mesh.spec).toEqual({
             mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
             meshServices: { mode: "Exclusive" },
-            routing: { zoneEgress: false },
         });
+    });
+
+    it("sends routing only to turn zone egress on (Kuma stores no false defaults, so a false would diff on refresh)", () => {
+        const off = { meshServicesMode: "Exclusive" as const, zoneEgress: false };
+        expect(meshSpec(off)).not.toHaveProperty("routing");
+        expect(meshSpec({ ...off, zoneEgress: true }).routing).toEqual({ zoneEgress: true });
     });
 
     it("patches an existing Mesh instead of creating one", async () => {

@@ -2,13 +2,16 @@
 // Each rejected config is asserted with the exact problem line the user sees:
 // `<key>: <bad value> <what is wrong>. Fix: <how to fix it>`.
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULTS, RawConfig, StackConfig, clustersOf, isKubeconfigContents, parseConfig } from "../../zones/config";
+import { ConfigError, DEFAULTS, GLOBAL_OWN_CLUSTER_RULE, RawConfig, StackConfig, clustersOf, isKubeconfigContents, parseConfig } from "../../zones/config";
 import { DNS_LABEL as LABEL, DNS_SUBDOMAIN as SUBDOMAIN, DURATION as DURATION_PATTERN, IMAGE_REF } from "../../zones/validate";
 
 const ZONE1 = { name: "zone1", context: "zone1" };
 const ZONE2 = { name: "zone2", context: "zone2" };
-const MINIMAL: RawConfig = { zones: [ZONE1, ZONE2] };
+const GLOBAL = { context: "mesh-global" };
+const MINIMAL: RawConfig = { global: GLOBAL, zones: [ZONE1, ZONE2] };
 const withMinimal = (extra: RawConfig): RawConfig => ({ ...MINIMAL, ...extra });
+const OWN_CLUSTER = GLOBAL_OWN_CLUSTER_RULE;
+const GLOBAL_FIX = "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> (or global.kubeconfig)";
 
 const DNS_LABEL = LABEL.what;
 const DNS_SUBDOMAIN = SUBDOMAIN.what;
@@ -54,13 +57,13 @@ describe("the minimal config", () => {
         expect(config.zones[0].cluster.kubeconfig).toBeUndefined();
     });
 
-    it("puts the global control plane in the first zone, in kong-mesh-system", () => {
-        expect(config.global).toEqual({ cluster: { name: "zone1", context: "zone1" }, zone: "zone1", systemNamespace: "kong-mesh-system" });
-        expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2"]);
+    it("puts the global control plane on its own cluster, in kong-mesh-system", () => {
+        expect(config.global).toEqual({ cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kong-mesh-system" });
+        expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2", "global"]);
     });
 
-    it("creates the default Mesh with MeshServices exclusive and no zone egress", () => {
-        expect(config.mesh).toEqual({ name: "default", manage: "create", meshServicesMode: "Exclusive", zoneEgress: false });
+    it("adopts the control plane's default Mesh, with MeshServices exclusive and no zone egress", () => {
+        expect(config.mesh).toEqual({ name: "default", manage: "patch", meshServicesMode: "Exclusive", zoneEgress: false });
     });
 
     it("runs the walkthrough's echo (pinned tag, 2 replicas, port 1027) behind one LoadBalancer gateway", () => {
@@ -102,6 +105,7 @@ describe("accepted values", () => {
 
     it("lets one zone override echo replicas, route backend and failover order", () => {
         const config = accepts({
+            global: GLOBAL,
             zones: [{ ...ZONE1, echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] }, ZONE2, { name: "zone3", context: "zone3" }],
         });
         expect(config.zones[0]).toMatchObject({ echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] });
@@ -116,7 +120,7 @@ describe("accepted values", () => {
 
     it("names a zone of up to 40 characters", () => {
         const name = `z${"a".repeat(39)}`;
-        expect(accepts({ zones: [{ name, context: "a" }, ZONE2] }).zones[0].name).toBe(name);
+        expect(accepts({ global: GLOBAL, zones: [{ name, context: "a" }, ZONE2] }).zones[0].name).toBe(name);
     });
 
     it("takes image references with a registry, a port, a tag and/or a digest", () => {
@@ -148,7 +152,7 @@ describe("kubeconfig values", () => {
     });
 
     it("rejects contents in plain text, without echoing them", () => {
-        const problems = problemsOf({ zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] });
+        const problems = problemsOf({ global: GLOBAL, zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] });
         expect(problems).toEqual([
             `mesh-dr:zones[0].kubeconfig: "<kubeconfig contents>" holds kubeconfig contents in plain text. Fix: store it as a secret: ` +
             `pulumi config set --secret --path 'zones[0].kubeconfig' < kubeconfig.yaml, or give a file path instead`,
@@ -157,19 +161,19 @@ describe("kubeconfig values", () => {
     });
 
     it("rejects single-line JSON contents in plain text too", () => {
-        expect(problemsOf({ zones: [ZONE1, { name: "zone2", kubeconfig: '{"apiVersion":"v1","kind":"Config"}' }] })).toEqual([
+        expect(problemsOf({ global: GLOBAL, zones: [ZONE1, { name: "zone2", kubeconfig: '{"apiVersion":"v1","kind":"Config"}' }] })).toEqual([
             `mesh-dr:zones[1].kubeconfig: "<kubeconfig contents>" holds kubeconfig contents in plain text. Fix: store it as a secret: ` +
             `pulumi config set --secret --path 'zones[1].kubeconfig' < kubeconfig.yaml, or give a file path instead`,
         ]);
     });
 
     it("accepts contents when the zones key is a secret", () => {
-        const config = accepts({ zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] }, ["zones"]);
+        const config = accepts({ global: GLOBAL, zones: [{ name: "zone1", kubeconfig: KUBECONFIG }, ZONE2] }, ["zones"]);
         expect(config.zones[0].cluster).toEqual({ name: "zone1", kubeconfig: KUBECONFIG });
     });
 
     it("accepts a path in plain text", () => {
-        const config = accepts({ zones: [{ name: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml", context: "zone1" }, ZONE2] });
+        const config = accepts({ global: GLOBAL, zones: [{ name: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml", context: "zone1" }, ZONE2] });
         expect(config.zones[0].cluster).toEqual({ name: "zone1", context: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml" });
     });
 
@@ -182,8 +186,8 @@ describe("kubeconfig values", () => {
     });
 });
 
-// [what is wrong, config, the one problem reported]
-type Case = [string, RawConfig, string];
+// [what is wrong, config, the problem(s) reported]
+type Case = [string, RawConfig, ...string[]];
 
 const TOP_LEVEL = "mesh-dr:zones, mesh-dr:global, mesh-dr:mesh, mesh-dr:echo, mesh-dr:gateway, mesh-dr:platform, mesh-dr:failover, " +
     "mesh-dr:gatewaysOnly, mesh-dr:skipUnreachableClusters";
@@ -192,9 +196,10 @@ const ZONE_KEYS = "name, context, kubeconfig, routeBackend, echoReplicas, failov
 const CASES: Record<string, Case[]> = {
     "unknown keys": [
         ["an unknown top-level key", withMinimal({ replicas: 3 }), unknownKey("mesh-dr:replicas", "3", TOP_LEVEL)],
-        ["an unknown zone key", { zones: [ZONE1, { ...ZONE2, replicas: 3 }] }, unknownKey("mesh-dr:zones[1].replicas", "3", ZONE_KEYS)],
+        ["an unknown zone key", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, replicas: 3 }] }, unknownKey("mesh-dr:zones[1].replicas", "3", ZONE_KEYS)],
         ["an unknown global key", withMinimal({ global: { namespace: "kuma-system" } }),
-            unknownKey("mesh-dr:global.namespace", '"kuma-system"', "zone, context, kubeconfig, systemNamespace")],
+            unknownKey("mesh-dr:global.namespace", '"kuma-system"', "zone, context, kubeconfig, systemNamespace"),
+            `mesh-dr:global: {"namespace":"kuma-system"} names no cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
         ["an unknown echo key", withMinimal({ echo: { tag: "0.3.0" } }), unknownKey("mesh-dr:echo.tag", '"0.3.0"', "image, replicas, port")],
         ["an unknown gateway key", withMinimal({ gateway: { class: "kong" } }),
             unknownKey("mesh-dr:gateway.class", '"kong"', "className, serviceType, replicas, listenerPort, dnsOrder")],
@@ -217,54 +222,59 @@ const CASES: Record<string, Case[]> = {
         ["echo given as a string", withMinimal({ echo: "kong/go-echo" }),
             'mesh-dr:echo: "kong/go-echo" is not an object. Fix: set mesh-dr:echo to a map with keys image, replicas, port'],
         ["global given as a zone name", withMinimal({ global: "zone1" }),
-            'mesh-dr:global: "zone1" is not an object. Fix: set mesh-dr:global to a map with keys zone, context, kubeconfig, systemNamespace'],
+            'mesh-dr:global: "zone1" is not an object. Fix: set mesh-dr:global to a map with keys zone, context, kubeconfig, systemNamespace',
+            `mesh-dr:global: "zone1" names no cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
         ["failover.retry given as a number", withMinimal({ failover: { retry: 3 } }),
             "mesh-dr:failover.retry: 3 is not an object. Fix: set mesh-dr:failover.retry to a map with keys numRetries, perTryTimeout, backOffBase, backOffMax"],
     ],
     "zones": [
-        ["zones missing", {},
+        ["zones missing", { global: GLOBAL },
             "mesh-dr:zones: (missing) is required. Fix: list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && " +
             "pulumi config set --path 'zones[0].context' zone1"],
-        ["zones empty", { zones: [] }, "mesh-dr:zones: [] is empty. Fix: list at least one zone (two or more for disaster recovery)"],
-        ["zones not a list", { zones: "zone1,zone2" }, 'mesh-dr:zones: "zone1,zone2" is not a list. Fix: set mesh-dr:zones to a YAML list'],
-        ["a zone that is not a map", { zones: ["zone1", ZONE2] },
+        ["zones empty", { global: GLOBAL, zones: [] }, "mesh-dr:zones: [] is empty. Fix: list at least one zone (two or more for disaster recovery)"],
+        ["zones not a list", { global: GLOBAL, zones: "zone1,zone2" }, 'mesh-dr:zones: "zone1,zone2" is not a list. Fix: set mesh-dr:zones to a YAML list'],
+        ["a zone that is not a map", { global: GLOBAL, zones: ["zone1", ZONE2] },
             'mesh-dr:zones[0]: "zone1" is not a map. Fix: set mesh-dr:zones[0] to {name: zone1, context: zone1}'],
-        ["a zone without a name", { zones: [ZONE1, { context: "zone2" }] },
+        ["a zone without a name", { global: GLOBAL, zones: [ZONE1, { context: "zone2" }] },
             'mesh-dr:zones[1].name: (missing) is required. Fix: give every zone a name, e.g. "zone2"'],
-        ["a zone name that is not a DNS-1123 label", { zones: [{ name: "Zone_1", context: "zone1" }, ZONE2] },
+        ["a zone name that is not a DNS-1123 label", { global: GLOBAL, zones: [{ name: "Zone_1", context: "zone1" }, ZONE2] },
             `mesh-dr:zones[0].name: "Zone_1" ${DNS_LABEL}. Fix: give mesh-dr:zones[0].name a DNS-1123 label: ` +
             `lower-case letters, digits and '-', e.g. "zone1"`],
-        ["a zone name that is not a string", { zones: [{ name: 1, context: "zone1" }, ZONE2] },
+        ["a zone name that is not a string", { global: GLOBAL, zones: [{ name: 1, context: "zone1" }, ZONE2] },
             `mesh-dr:zones[0].name: 1 is not a non-empty string. Fix: give mesh-dr:zones[0].name a DNS-1123 label: ` +
             `lower-case letters, digits and '-', e.g. "zone1"`],
-        ["the zone name global", { zones: [ZONE1, { name: "global", context: "zone2" }] },
+        ["the zone name global", { global: GLOBAL, zones: [ZONE1, { name: "global", context: "zone2" }] },
             `mesh-dr:zones[1].name: "global" is reserved for the global control plane's own cluster. Fix: choose another zone name`],
-        ["a zone name over 40 characters", { zones: [{ name: `z${"a".repeat(40)}`, context: "zone1" }, ZONE2] },
+        ["a zone name over 40 characters", { global: GLOBAL, zones: [{ name: `z${"a".repeat(40)}`, context: "zone1" }, ZONE2] },
             `mesh-dr:zones[0].name: "z${"a".repeat(40)}" is longer than 40 characters. Fix: choose a shorter zone name (it prefixes resource names)`],
-        ["a duplicate zone name", { zones: [ZONE1, { name: "zone1", context: "zone2" }] },
+        ["a duplicate zone name", { global: GLOBAL, zones: [ZONE1, { name: "zone1", context: "zone2" }] },
             'mesh-dr:zones[1].name: "zone1" is used by another zone. Fix: give every zone a distinct name'],
-        ["an empty context", { zones: [{ name: "zone1", context: "" }, ZONE2] },
+        ["an empty context", { global: GLOBAL, zones: [{ name: "zone1", context: "" }, ZONE2] },
             'mesh-dr:zones[0].context: "" is not a non-empty string. Fix: set mesh-dr:zones[0].context to a string'],
-        ["a bad routeBackend", { zones: [{ ...ZONE1, routeBackend: "mmzs" }, ZONE2] },
+        ["a bad routeBackend", { global: GLOBAL, zones: [{ ...ZONE1, routeBackend: "mmzs" }, ZONE2] },
             notOneOf("mesh-dr:zones[0].routeBackend", '"mmzs"', "multizone, local")],
-        ["echoReplicas below 1", { zones: [ZONE1, { ...ZONE2, echoReplicas: 0 }] }, outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100)],
-        ["echoReplicas not whole", { zones: [ZONE1, { ...ZONE2, echoReplicas: 1.5 }] }, notWhole("mesh-dr:zones[1].echoReplicas", "1.5", 1, 100)],
-        ["failoverOrder naming the zone itself", { zones: [{ ...ZONE1, failoverOrder: ["zone1"] }, ZONE2] },
+        ["echoReplicas below 1", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, echoReplicas: 0 }] }, outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100)],
+        ["echoReplicas not whole", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, echoReplicas: 1.5 }] }, notWhole("mesh-dr:zones[1].echoReplicas", "1.5", 1, 100)],
+        ["failoverOrder naming the zone itself", { global: GLOBAL, zones: [{ ...ZONE1, failoverOrder: ["zone1"] }, ZONE2] },
             'mesh-dr:zones[0].failoverOrder[0]: "zone1" is the zone itself. Fix: list only other zones to fail over to'],
-        ["failoverOrder naming an unknown zone", { zones: [{ ...ZONE1, failoverOrder: ["zone2", "zone3"] }, ZONE2] },
+        ["failoverOrder naming an unknown zone", { global: GLOBAL, zones: [{ ...ZONE1, failoverOrder: ["zone2", "zone3"] }, ZONE2] },
             'mesh-dr:zones[0].failoverOrder[1]: "zone3" is not among the zones. Fix: use one of zone1, zone2'],
-        ["failoverOrder not a list", { zones: [ZONE1, { ...ZONE2, failoverOrder: "zone1" }] },
+        ["failoverOrder not a list", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, failoverOrder: "zone1" }] },
             'mesh-dr:zones[1].failoverOrder: "zone1" is not a list. Fix: set mesh-dr:zones[1].failoverOrder to a YAML list'],
-        ["failoverOrder with a bad zone name", { zones: [ZONE1, { ...ZONE2, failoverOrder: ["Zone1"] }] },
+        ["failoverOrder with a bad zone name", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, failoverOrder: ["Zone1"] }] },
             `mesh-dr:zones[1].failoverOrder[0]: "Zone1" ${DNS_LABEL}. Fix: name another zone`],
     ],
     "global": [
-        ["global.zone not among the zones", withMinimal({ global: { zone: "zone3" } }),
-            'mesh-dr:global.zone: "zone3" is not among the zones. Fix: set it to one of zone1, zone2, or give the global cluster\'s own context/kubeconfig'],
+        ["global missing", { zones: [ZONE1, ZONE2] }, `mesh-dr:global: (missing) is required: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
+        ["the global control plane on a zone's cluster", withMinimal({ global: { zone: "zone1" } }),
+            `mesh-dr:global.zone: "zone1" is no longer supported: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
         ["global.zone together with global.context", withMinimal({ global: { zone: "zone1", context: "mesh-global" } }),
-            'mesh-dr:global.zone: "zone1" is set together with global.context/kubeconfig. Fix: either name the zone that hosts the global ' +
-            "control plane, or give its own cluster's context/kubeconfig, not both"],
-        ["a bad systemNamespace", withMinimal({ global: { systemNamespace: "Kong-Mesh-System" } }),
+            `mesh-dr:global.zone: "zone1" is no longer supported: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
+        ["a global cluster that is a zone's", withMinimal({ global: { context: "zone2" } }),
+            `mesh-dr:global: {"context":"zone2"} points at zone zone2's cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
+        ["an empty global context", withMinimal({ global: { context: null } }),
+            `mesh-dr:global: {"context":null} names no cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
+        ["a bad systemNamespace", withMinimal({ global: { ...GLOBAL, systemNamespace: "Kong-Mesh-System" } }),
             `mesh-dr:global.systemNamespace: "Kong-Mesh-System" ${DNS_LABEL}. Fix: set mesh-dr:global.systemNamespace to ` +
             "the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)"],
     ],
@@ -366,9 +376,9 @@ const CASES: Record<string, Case[]> = {
 
 for (const [group, cases] of Object.entries(CASES)) {
     describe(`rejects ${group}`, () => {
-        for (const [what, raw, problem] of cases) {
+        for (const [what, raw, ...problems] of cases) {
             it(what, () => {
-                expect(problemsOf(raw)).toEqual([problem]);
+                expect(problemsOf(raw)).toEqual(problems);
             });
         }
     });
@@ -404,7 +414,7 @@ describe("ConfigError", () => {
             notOneOf("mesh-dr:zones[0].routeBackend", '"mmzs"', "multizone, local"),
             outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100),
             'mesh-dr:zones[1].failoverOrder[0]: "zone2" is the zone itself. Fix: list only other zones to fail over to',
-            'mesh-dr:global.zone: "zone9" is not among the zones. Fix: set it to one of zone1, zone2, or give the global cluster\'s own context/kubeconfig',
+            `mesh-dr:global.zone: "zone9" is no longer supported: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`,
             notOneOf("mesh-dr:mesh.manage", '"adopt"', "create, patch, none"),
             notOneOf("mesh-dr:gateway.serviceType", '"Ingress"', "LoadBalancer, NodePort, ClusterIP"),
             `mesh-dr:platform.kongOperatorVersion: "latest" ${SEMVER}. Fix: pin mesh-dr:platform.kongOperatorVersion to a chart version such as "1.3.0"`,
@@ -427,25 +437,19 @@ describe("ConfigError", () => {
 
 describe("review fixes: checks added after the first round of tests", () => {
     it("two zones on the same cluster", () => {
-        expect(problemsOf({ zones: [{ name: "zone1" }, { name: "zone2" }] })).toEqual([
+        expect(problemsOf({ global: GLOBAL, zones: [{ name: "zone1" }, { name: "zone2" }] })).toEqual([
             'mesh-dr:zones[1]: {} points at the same cluster as zones[0] (zone1). Fix: give every zone its own cluster: a distinct context and/or kubeconfig',
         ]);
-        expect(problemsOf({ zones: [ZONE1, { name: "zone2", context: "zone1" }] })).toEqual([
+        expect(problemsOf({ global: GLOBAL, zones: [ZONE1, { name: "zone2", context: "zone1" }] })).toEqual([
             'mesh-dr:zones[1]: {"context":"zone1"} points at the same cluster as zones[0] (zone1). Fix: give every zone its own cluster: a distinct context and/or kubeconfig',
         ]);
         // The same context in two different kubeconfig files is two clusters.
-        accepts({ zones: [{ name: "zone1", context: "c", kubeconfig: "/a" }, { name: "zone2", context: "c", kubeconfig: "/b" }] });
-    });
-
-    it("a global cluster of its own that is a zone's cluster", () => {
-        expect(problemsOf(withMinimal({ global: { context: "zone2" } }))).toEqual([
-            'mesh-dr:global: {"context":"zone2"} points at zone zone2\'s cluster. Fix: use global.zone: zone2 instead',
-        ]);
+        accepts({ global: GLOBAL, zones: [{ name: "zone1", context: "c", kubeconfig: "/a" }, { name: "zone2", context: "c", kubeconfig: "/b" }] });
     });
 
     it("names longer than a DNS-1123 label allows", () => {
         const long = "a".repeat(64);
-        expect(problemsOf(withMinimal({ global: { systemNamespace: long } }))).toEqual([
+        expect(problemsOf(withMinimal({ global: { ...GLOBAL, systemNamespace: long } }))).toEqual([
             `mesh-dr:global.systemNamespace: "${long}" ${DNS_LABEL}. Fix: set mesh-dr:global.systemNamespace to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`,
         ]);
         accepts(withMinimal({ mesh: { name: "a".repeat(63) } }));
@@ -456,16 +460,6 @@ describe("review fixes: checks added after the first round of tests", () => {
         expect(accepts(withMinimal({ echo: { image: "kong/go--echo:1" } })).echo.image).toBe("kong/go--echo:1");
     });
 
-    it("global.zone suggests only valid, distinct zone names", () => {
-        const problems = problemsOf({ zones: [{ name: "Bad", context: "a" }, { name: "zone2", context: "b" }, { name: "zone2", context: "c" }], global: { zone: "zone9" } });
-        expect(problems).toContain('mesh-dr:global.zone: "zone9" is not among the zones. Fix: set it to one of zone2, or give the global cluster\'s own context/kubeconfig');
-    });
-
-    it("an empty global context is no cluster of its own", () => {
-        const config = accepts(withMinimal({ global: { context: null, zone: "zone2" } }));
-        expect(config.global).toMatchObject({ zone: "zone2", cluster: { name: "zone2" } });
-    });
-
     it("a retry back-off base above its maximum", () => {
         expect(problemsOf(withMinimal({ failover: { retry: { backOffBase: "1s", backOffMax: "250ms" } } }))).toEqual([
             'mesh-dr:failover.retry.backOffBase: "1s" is longer than backOffMax (250ms). Fix: make backOffBase at most backOffMax (Envoy rejects a base above the maximum)',
@@ -474,7 +468,7 @@ describe("review fixes: checks added after the first round of tests", () => {
 
     it("a zone listed twice in a failover order", () => {
         const zones = [ZONE1, ZONE2, { name: "zone3", context: "zone3", failoverOrder: ["zone1", "zone1"] }];
-        expect(problemsOf({ zones })).toEqual([
+        expect(problemsOf({ global: GLOBAL, zones })).toEqual([
             'mesh-dr:zones[2].failoverOrder[1]: "zone1" is listed twice. Fix: list each zone once',
         ]);
     });

@@ -85,4 +85,5 @@ export function stackConfig(raw: Record<string, unknown>): Record<string, string
 
 export const MINIMAL_CONFIG = {
     zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2" }],
+    global: { context: "mesh-global" },
 };

@@ -95,9 +95,9 @@ describe("the compliant baseline", () => {
         expect(evaluate(policies, meshDrStack())).toEqual([]);
     });
 
-    it("passes every policy with secret kubeconfigs, three zones, another port and the global plane in zone2", () => {
+    it("passes every policy with secret kubeconfigs, three zones, another port and the global plane on its own cluster", () => {
         expect(evaluate(policies, meshDrStack({ kubeconfigs: true }))).toEqual([]);
-        expect(evaluate(policies, meshDrStack({ zones: ["east", "west", "south-1"], globalZone: "west", port: 8080 }))).toEqual([]);
+        expect(evaluate(policies, meshDrStack({ zones: ["east", "west", "south-1"], port: 8080 }))).toEqual([]);
     });
 });
 
@@ -268,7 +268,7 @@ describe("mesh-dr-failover-policies", () => {
         });
         expect(onlyViolations(model, P.failover)[0]).toContain('MeshHealthCheck "echo-health-check" targets MeshMultiZoneService "echo" ' +
             'but is not where Kuma reads it: it is in namespace "kong" on provider "zone2", mesh "default", while the ' +
-            'MeshMultiZoneService is in "kong-mesh-system" on provider "zone1", mesh "default"');
+            'MeshMultiZoneService is in "kong-mesh-system" on provider "global", mesh "default"');
     });
 });
 
@@ -359,9 +359,10 @@ async function programModel(raw: Record<string, unknown>, secretKeys: string[] =
 
 describe("the program's own registrations", () => {
     const zones = [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2" }];
+    const global = { context: "global" };
 
     it("pass every policy with the default config", async () => {
-        const model = await programModel({ zones });
+        const model = await programModel({ zones, global });
         expect(model.filter(r => r.type === T.httpRoute)).toHaveLength(2);
         expect(evaluate(policies, model)).toEqual([]);
     });
@@ -377,26 +378,26 @@ describe("the program's own registrations", () => {
     });
 
     it("fail mesh-dr-min-zones with one zone", async () => {
-        const model = await programModel({ zones: [zones[0]] });
+        const model = await programModel({ zones: [zones[0]], global });
         expect(evaluate(policies, model).map(v => v.policy)).toEqual([P.minZones]);
     });
 
     it("fail mesh-dr-route-via-mmzs for a zone with routeBackend: local", async () => {
-        const model = await programModel({ zones: [{ ...zones[0], routeBackend: "local" }, zones[1]] });
+        const model = await programModel({ zones: [{ ...zones[0], routeBackend: "local" }, zones[1]], global });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.route]);
         expect(violations[0].message).toContain('zone zone1: HTTPRoute "zone1-echo" sends /echo to the zone-local ClusterIP Service "kong/echo" (routeBackend: local)');
     });
 
     it("fail mesh-dr-echo-ha for a zone with one echo replica", async () => {
-        const model = await programModel({ zones: [zones[0], { ...zones[1], echoReplicas: 1 }] });
+        const model = await programModel({ zones: [zones[0], { ...zones[1], echoReplicas: 1 }], global });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.echoHa]);
         expect(violations[0].message).toContain('zone zone2: Deployment "zone2-echo" runs 1 replica');
     });
 
     it("fail mesh-dr-failover-policies once per policy kind when failover is disabled", async () => {
-        const model = await programModel({ zones, failover: { enabled: false } });
+        const model = await programModel({ zones, global, failover: { enabled: false } });
         expect(evaluate(policies, model).map(v => v.policy)).toEqual(Array(5).fill(P.failover));
     });
 });

@@ -24,9 +24,10 @@ describe("the program from the minimal stack config", () => {
     // The tests below only read what this one run registered.
     beforeAll(async () => { await run(MINIMAL_CONFIG); });
 
-    it("creates one explicit provider per zone cluster, with its context", () => {
+    it("creates one explicit provider per cluster (each zone's and the global one's), with its context", () => {
         const providers = rec.ofType(TYPES.provider);
-        expect(providers.map(p => p.name).sort()).toEqual(["zone1", "zone2"]);
+        expect(providers.map(p => p.name).sort()).toEqual(["global", "zone1", "zone2"]);
+        expect(rec.one(TYPES.provider, "global").inputs.context).toBe("mesh-global");
         expect(rec.one(TYPES.provider, "zone1").inputs.context).toBe("zone1");
         expect(rec.one(TYPES.provider, "zone2").inputs.clusterIdentifier).toBe("zone2");
     });
@@ -46,9 +47,9 @@ describe("the program from the minimal stack config", () => {
         }
     });
 
-    it("puts the MMZS on the global cluster (zone1 by default) in kong-mesh-system", () => {
+    it("puts the MMZS on the global cluster in kong-mesh-system", () => {
         const mmzs = rec.one(TYPES.mmzs, "echo-mmzs");
-        expect(rec.providerName(mmzs)).toBe("zone1");
+        expect(rec.providerName(mmzs)).toBe("global");
         expect(mmzs.inputs.metadata).toMatchObject({ name: "echo", namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
         expect(mmzs.inputs.spec).toEqual({
             selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
@@ -59,12 +60,13 @@ describe("the program from the minimal stack config", () => {
     it("puts the Mesh, failover policies and traffic permission on the global cluster", () => {
         const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
         expect(kuma.map(r => r.type.split(":").pop()).sort()).toEqual([
-            "Mesh", "MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshMultiZoneService",
-            "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
+            "MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshMultiZoneService",
+            // The control plane's own Mesh, adopted: only our fields are applied to it.
+            "MeshPatch", "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
         ]);
         for (const r of kuma) {
-            expect(rec.providerName(r), r.name).toBe("zone1");
-            if (r.type !== TYPES.mesh) {
+            expect(rec.providerName(r), r.name).toBe("global");
+            if (r.type !== TYPES.meshPatch) {
                 expect(r.inputs.metadata).toMatchObject({ namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
             }
         }
@@ -126,7 +128,7 @@ describe("the program from the minimal stack config", () => {
 
 describe("the program's exports", () => {
     it("names each zone's namespace, gateway, route and cluster, and the MMZS", async () => {
-        const stack = await run({ ...MINIMAL_CONFIG, global: { zone: "zone2" } });
+        const stack = await run(MINIMAL_CONFIG);
         expect(Object.keys(stack.zones)).toEqual(["zone1", "zone2"]);
         expect(stack.zones.zone2.cluster).toBe("zone2");
         expect(stack.zones.zone2.context).toBe("zone2");
@@ -134,11 +136,10 @@ describe("the program's exports", () => {
         expect(await valueOf(stack.zones.zone1.gateway)).toBe("kong");
         expect(await valueOf(stack.zones.zone1.route)).toBe("echo");
         expect(await valueOf(stack.multiZoneService.hostname)).toBe("echo.mzsvc.mesh.local");
-        expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "zone2" });
-        expect(stack.globalControlPlane).toEqual({ cluster: "zone2", zone: "zone2", namespace: "kong-mesh-system", mesh: "default" });
-        // Defaults: 2 × 5s health-check interval + 2s timeout.
-        expect(stack.failover).toEqual({ enabled: true, worstCaseDetectionSeconds: 12 });
-        expect(rec.providerName(rec.one(TYPES.mmzs, "echo-mmzs"))).toBe("zone2");
+        expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "global" });
+        expect(stack.globalControlPlane).toEqual({ cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
+        // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops elsewhere.
+        expect(stack.failover).toEqual({ enabled: true, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
     });
 });
 
@@ -146,11 +147,11 @@ describe("zone counts and layouts", () => {
     for (const n of [1, 2, 3, 5]) {
         it(`deploys ${n} zone(s) with no name collisions`, async () => {
             const zones = Array.from({ length: n }, (_, i) => ({ name: `zone${i + 1}`, context: `ctx-${i + 1}` }));
-            await run({ zones });
+            await run({ zones, global: MINIMAL_CONFIG.global });
             // Stricter than URN uniqueness (which also includes the parent chain): type+name unique.
             const keys = rec.resources.map(r => `${r.type}::${r.name}`);
             expect(new Set(keys).size).toBe(keys.length);
-            expect(rec.ofType(TYPES.provider)).toHaveLength(n);
+            expect(rec.ofType(TYPES.provider)).toHaveLength(n + 1);
             expect(rec.ofType(TYPES.mmzs)).toHaveLength(1);
             for (const z of zones) {
                 expect(zoneObjects(z.name)).toHaveLength(9);
@@ -159,7 +160,7 @@ describe("zone counts and layouts", () => {
         });
     }
 
-    it("puts global objects on a cluster of their own when global has its own context", async () => {
+    it("puts global objects in the global control plane's system namespace", async () => {
         await run({ ...MINIMAL_CONFIG, global: { context: "mesh-global", systemNamespace: "kuma-system" } });
         expect(rec.ofType(TYPES.provider).map(p => p.name).sort()).toEqual(["global", "zone1", "zone2"]);
         expect(rec.one(TYPES.provider, "global").inputs.context).toBe("mesh-global");
@@ -170,7 +171,7 @@ describe("zone counts and layouts", () => {
     });
 
     it("switches one zone's route to its local echo Service", async () => {
-        await run({ zones: [{ name: "zone1", context: "zone1", routeBackend: "local" }, { name: "zone2", context: "zone2" }] });
+        await run({ ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1", routeBackend: "local" }, { name: "zone2", context: "zone2" }] });
         expect(rec.one(TYPES.httpRoute, "zone1-echo").inputs.spec.rules[0].backendRefs).toEqual([{ name: "echo", port: 1027 }]);
         expect(rec.one(TYPES.httpRoute, "zone2-echo").inputs.spec.rules[0].backendRefs).toEqual([{ name: "echo-mmzs-service", port: 1027 }]);
     });
@@ -186,7 +187,7 @@ describe("zone counts and layouts", () => {
     });
 
     it("lets one zone override the echo replicas", async () => {
-        await run({ zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2", echoReplicas: 4 }] });
+        await run({ ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2", echoReplicas: 4 }] });
         expect(rec.one(TYPES.deployment, "zone1-echo").inputs.spec.replicas).toBe(2);
         expect(rec.one(TYPES.deployment, "zone2-echo").inputs.spec.replicas).toBe(4);
     });
@@ -206,8 +207,9 @@ describe("zone counts and layouts", () => {
 describe("secrets", () => {
     it("passes kubeconfig contents to the provider as a secret", async () => {
         const contents = "apiVersion: v1\nkind: Config\nclusters: []\n";
-        await run({ zones: [{ name: "zone1", kubeconfig: contents }, { name: "zone2", kubeconfig: "/tmp/zone2.yaml" }] }, ["zones"]);
-        for (const name of ["zone1", "zone2"]) {
+        await run({ zones: [{ name: "zone1", kubeconfig: contents }, { name: "zone2", kubeconfig: "/tmp/zone2.yaml" }], global: { kubeconfig: contents.replace("[]", "[{}]") } },
+            ["zones", "global"]);
+        for (const name of ["zone1", "zone2", "global"]) {
             const p = rec.one(TYPES.provider, name);
             // Under mocks a secret input arrives unwrapped but marked with Pulumi's secret signature.
             expect(pulumi.runtime.isRpcSecret(p.inputs.kubeconfig), name).toBe(true);
@@ -227,7 +229,7 @@ describe("a bad stack config", () => {
         const message = (error as Error).message;
         expect(message).toContain('mesh-dr:zones[0].name: "Zone_1"');
         expect(message).toContain('mesh-dr:zones[2].name: "zone2" is used by another zone');
-        expect(message).toContain('mesh-dr:global.zone: "zone9" is not among the zones');
+        expect(message).toContain('mesh-dr:global.zone: "zone9" is no longer supported: a global control plane on Kubernetes must run on a cluster of its own');
         expect(message).toContain("mesh-dr:echo.replicas: 0 is out of range");
         expect(rec.resources).toEqual([]);
     });

@@ -1,7 +1,7 @@
 // Pure helpers: names, labels and specs, tested as plain functions (no Pulumi runtime).
 import { describe, expect, it } from "vitest";
 import { echoPodSpec, echoServicePorts } from "../../components/echo";
-import { crossZoneFailover, durationMs, failoverPolicySpecs, minimumRequestTimeoutMs, worstCaseDetectionMs } from "../../components/failover";
+import { KUMA_FAILOVER_INTERVALS, crossZoneFailover, durationMs, failoverDetectionModel, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
 import { gatewayConfigurationSpec } from "../../components/gateway";
 import { meshSpec } from "../../components/mesh";
 import { meshMultiZoneServiceSpec } from "../../components/multizone-service";
@@ -124,17 +124,20 @@ describe("failover", () => {
         expect(() => durationMs("5 s")).toThrow("not a duration");
     });
 
-    it("computes the worst-case detection time from the health check", () => {
-        expect(worstCaseDetectionMs(settings.healthCheck)).toBe(3 * 10_000 + 3_000);
+    it("models endpoint removal as Kuma does it: a config rebuild in the zone, MeshService status and two KDS hops elsewhere", () => {
+        expect(failoverDetectionModel()).toEqual({ sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
+        // A control plane with 1s status updates and no store cache.
+        expect(failoverDetectionModel({ ...KUMA_FAILOVER_INTERVALS, meshServiceStatus: 1, storeCache: 0 }))
+            .toEqual({ sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 4 });
     });
 
     it("requires a request timeout covering every retry and back-off", () => {
         expect(minimumRequestTimeoutMs(settings.retry)).toBe(3 * 1000 + 2 * 500);
     });
 
-    it("health-checks over HTTP with panic mode off", () => {
+    it("health-checks over HTTP, without the panic threshold Kuma 2.14 deprecates there", () => {
         expect(specs.MeshHealthCheck.to[0].default).toEqual({
-            interval: "10s", timeout: "3s", unhealthyThreshold: 3, healthyThreshold: 2, healthyPanicThreshold: 0,
+            interval: "10s", timeout: "3s", unhealthyThreshold: 3, healthyThreshold: 2,
             http: { path: "/healthz", expectedStatuses: [200] },
         });
     });
@@ -146,9 +149,9 @@ describe("failover", () => {
         expect(http).toMatchObject({ numRetries: 2, perTryTimeout: "1s", backOff: { baseInterval: "25ms", maxInterval: "500ms" } });
     });
 
-    it("ejects outliers after consecutive failures", () => {
+    it("ejects outliers after consecutive failures, with panic mode off", () => {
         expect(specs.MeshCircuitBreaker.to[0].default.outlierDetection).toMatchObject({
-            disabled: false, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100,
+            disabled: false, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100, healthyPanicThreshold: 0,
             detectors: { totalFailures: { consecutive: 4 }, gatewayFailures: { consecutive: 4 } },
         });
     });

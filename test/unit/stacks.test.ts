@@ -6,7 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, DEFAULTS, RawConfig, StackConfig, parseConfig } from "../../zones/config";
+import { CONFIG_NAMESPACE, ConfigError, DEFAULTS, RawConfig, StackConfig, clustersOf, parseConfig } from "../../zones/config";
 import { Recorder, Registered, stackConfig } from "./harness";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -123,6 +123,8 @@ describe("stack files", () => {
             "        secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBB",
             "    - name: zone2",
             "      kubeconfig: /etc/mesh-dr/zone2.yaml",
+            "  mesh-dr:global:",
+            "    context: global",
         ].join("\n");
         const loaded = loadStackText(text, "secret example");
         expect([...loaded.secretKeys]).toEqual(["zones"]);
@@ -149,8 +151,7 @@ for (const stack of stacks) {
             });
 
             it("creates one explicit provider per cluster, with its context", () => {
-                const expected = config.zones.map(z => z.cluster);
-                if (config.global.zone === undefined) expected.push(config.global.cluster);
+                const expected = clustersOf(config);
                 const providers = rec.ofType(TYPES.provider);
                 expect(providers.map(p => p.name).sort()).toEqual(expected.map(c => c.name).sort());
                 for (const c of expected) expect(rec.one(TYPES.provider, c.name).inputs.context, c.name).toBe(c.context);
@@ -227,7 +228,7 @@ for (const stack of ["staging", "prod"]) {
     describe(`stack ${stack}: shared-environment rules`, () => {
         const { raw, secretKeys } = loadStack(stack);
         const config = parseConfig(raw, secretKeys);
-        const clusters = [...config.zones.map(z => z.cluster), ...(config.global.zone === undefined ? [config.global.cluster] : [])];
+        const clusters = clustersOf(config);
 
         it("names clusters by kubeconfig context only (no kubeconfig in the stack file)", () => {
             for (const c of clusters) {
@@ -256,7 +257,6 @@ describe("stack prod", () => {
 
     it("has three zones and the global control plane on a cluster of its own", () => {
         expect(config.zones.map(z => z.name)).toHaveLength(3);
-        expect(config.global.zone).toBeUndefined();
         expect(config.global.cluster.name).toBe("global");
         const zoneContexts = config.zones.map(z => z.cluster.context);
         expect(zoneContexts).not.toContain(config.global.cluster.context);

@@ -1,0 +1,278 @@
+# Real Kuma control planes for the sandbox, sourced by scripts/sandbox.sh (which provides cdir,
+# cluster_index, kc, spawn, wait_for, pid_alive, log, die, ...).
+#
+# The cluster named $KUMA_GLOBAL_CLUSTER runs the global control plane; every other cluster runs a
+# zone control plane named after the cluster, connected to the global one over KDS on loopback.
+# Each kuma-cp runs in Kubernetes mode OUTSIDE its cluster, as the chart would run it inside:
+# - its environment is the one `kumactl install control-plane` renders for the Deployment, with
+#   only in-cluster paths and ports overridden;
+# - it talks to its kube-apiserver as the chart's identity (the service account user below, by a
+#   client certificate of the cluster's CA), because that is the user its webhooks let through for
+#   its own writes (KDS sync, generated MeshServices), while everything else is admitted like a
+#   user's;
+# - the chart's own Mutating/ValidatingWebhookConfigurations are registered with
+#   clientConfig.url https://127.0.0.1:<port><path>, so Kuma's admission checks every object and
+#   injects the sidecar into every pod of a meshed namespace.
+# Per zone, a kwok Pod annotated kuma.io/ingress (and one kuma.io/egress) makes the zone CP create
+# its ZoneIngress (ZoneEgress): cross-zone endpoints point at the ingress.
+#
+# Ports: PORT_BASE + 1000 + 10*index + (0 API http, 1 API https, 2 dp-server, 3 diagnostics,
+# 4 KDS (global), 5 admission webhooks, 6 monitoring assignment, 7 inter-cp).
+
+KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
+KUMA_CP_USER="system:serviceaccount:$GLOBAL_NAMESPACE:kuma-control-plane"
+KUMA_CHART_JS="$SCRIPT_DIR/sandbox/kuma-chart.js"
+# The image the chart would run the zone proxies with; kwok never pulls it.
+KUMA_DP_IMAGE=kong/kuma-dp:2.14.3
+
+kuma_enabled() { [ "${SANDBOX_KUMA:-1}" = 1 ]; }
+kuma_role() { if [ "$1" = "$KUMA_GLOBAL_CLUSTER" ]; then echo global; else echo zone; fi; }
+kuma_dir() { printf '%s/kuma' "$(cdir "$1")"; }
+
+kuma_port() { # <cluster> <api|api-https|dp|diagnostics|kds|webhook|monitoring|inter-cp>
+  local base=$((PORT_BASE + 1000 + 10 * $(cluster_index "$1")))
+  case "$2" in
+    api) echo "$base" ;;
+    api-https) echo $((base + 1)) ;;
+    dp) echo $((base + 2)) ;;
+    diagnostics) echo $((base + 3)) ;;
+    kds) echo $((base + 4)) ;;
+    webhook) echo $((base + 5)) ;;
+    monitoring) echo $((base + 6)) ;;
+    inter-cp) echo $((base + 7)) ;;
+    *) die "no kuma port $2" ;;
+  esac
+}
+
+# The CP's serving certificate (webhooks, KDS, dp-server) and its client identity, both from the
+# cluster's CA, so the webhooks' caBundle is the CA every sandbox kubeconfig already trusts.
+kuma_certs() {
+  local c=$1 d pki
+  d=$(kuma_dir "$c"); pki="$(cdir "$c")/pki"
+  [ -f "$d/certs/.complete" ] && return 0
+  rm -rf "$d/certs"; mkdir -p "$d/certs"; chmod 700 "$d/certs"
+  cat >"$d/certs/openssl.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[serving]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost, DNS:kong-mesh-control-plane.$GLOBAL_NAMESPACE.svc, DNS:kuma-control-plane.$GLOBAL_NAMESPACE.svc
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+EOF
+  local n subj ext
+  for n in serving client; do
+    if [ "$n" = serving ]; then subj="/CN=kong-mesh-control-plane.$GLOBAL_NAMESPACE.svc" ext=serving
+    else subj="/O=system:masters/CN=$KUMA_CP_USER" ext=client; fi
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout "$d/certs/$n.key" -out "$d/certs/$n.csr" -subj "$subj" -config "$d/certs/openssl.cnf" 2>/dev/null
+    openssl x509 -req -in "$d/certs/$n.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+      -set_serial "0x$(openssl rand -hex 16)" -days 3650 \
+      -extfile "$d/certs/openssl.cnf" -extensions "$ext" -out "$d/certs/$n.crt" 2>/dev/null
+    rm -f "$d/certs/$n.csr"
+  done
+  cp "$pki/ca.crt" "$d/certs/ca.crt"
+  chmod 600 "$d/certs"/*.key
+  touch "$d/certs/.complete"
+}
+
+# kubeconfig of the CP's own identity (the chart's service account user)
+kuma_kubeconfig() {
+  local c=$1 d
+  d=$(kuma_dir "$c")
+  (umask 077 && cat >"$d/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: $c
+  cluster:
+    server: https://127.0.0.1:$(port_of "$c" kube-apiserver)
+    certificate-authority-data: $(base64 -w0 "$d/certs/ca.crt")
+users:
+- name: kuma-control-plane
+  user:
+    client-certificate-data: $(base64 -w0 "$d/certs/client.crt")
+    client-key-data: $(base64 -w0 "$d/certs/client.key")
+contexts:
+- name: $c
+  context: {cluster: $c, user: kuma-control-plane}
+current-context: $c
+EOF
+  )
+}
+
+# The chart as `kumactl install control-plane` renders it for this CP.
+kuma_render_chart() {
+  local c=$1 d args
+  d=$(kuma_dir "$c")
+  args=(--mode "$(kuma_role "$c")" --namespace "$GLOBAL_NAMESPACE" --without-kubernetes-connection)
+  if [ "$(kuma_role "$c")" = zone ]; then
+    args+=(--zone "$c" --kds-global-address "grpcs://127.0.0.1:$(kuma_port "$KUMA_GLOBAL_CLUSTER" kds)")
+  fi
+  kumactl install control-plane "${args[@]}" >"$d/chart.yaml" 2>"$d/chart.err" ||
+    die_log "$d/chart.err" "$c: kumactl install control-plane failed"
+  node "$KUMA_CHART_JS" "$d/chart.yaml" env >"$d/chart.env"
+}
+
+kuma_start() {
+  local c=$1 d role pidf logf
+  d=$(kuma_dir "$c"); role=$(kuma_role "$c")
+  pidf=$(pidfile_of "$c" kuma-cp); logf=$(logfile_of "$c" kuma-cp)
+  pid_alive "$pidf" && return 0
+  local p
+  for p in api api-https dp diagnostics kds webhook monitoring inter-cp; do
+    port_in_use "$(kuma_port "$c" "$p")" && die "$c: port $(kuma_port "$c" "$p") (kuma-cp $p) is in use by another process"
+  done
+  mkdir -p "$d/work"
+  kuma_certs "$c"
+  kuma_kubeconfig "$c"
+  kuma_render_chart "$c"
+  # What the chart's namespace template does: the system namespace is never injected.
+  kc "$c" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $GLOBAL_NAMESPACE
+  labels: {kuma.io/sidecar-injection: disabled}
+EOF
+  local envs
+  mapfile -t envs <"$d/chart.env"
+  envs+=(
+    KUBECONFIG="$d/kubeconfig"
+    KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$(port_of "$c" kube-apiserver)"
+    KUMA_MODE="$role" KUMA_ENVIRONMENT=kubernetes KUMA_STORE_TYPE=kubernetes
+    KUMA_STORE_KUBERNETES_SYSTEM_NAMESPACE="$GLOBAL_NAMESPACE"
+    KUMA_RUNTIME_KUBERNETES_CONTROL_PLANE_SERVICE_NAME=kuma-control-plane
+    KUMA_RUNTIME_KUBERNETES_ALLOWED_USERS="$KUMA_CP_USER"
+    KUMA_GENERAL_TLS_CERT_FILE="$d/certs/serving.crt" KUMA_GENERAL_TLS_KEY_FILE="$d/certs/serving.key"
+    KUMA_GENERAL_WORK_DIR="$d/work"
+    KUMA_RUNTIME_KUBERNETES_ADMISSION_SERVER_ADDRESS=127.0.0.1
+    KUMA_RUNTIME_KUBERNETES_ADMISSION_SERVER_PORT="$(kuma_port "$c" webhook)"
+    KUMA_RUNTIME_KUBERNETES_ADMISSION_SERVER_CERT_DIR="$d/certs"
+    KUMA_RUNTIME_KUBERNETES_INJECTOR_CA_CERT_FILE="$d/certs/ca.crt"
+    KUMA_API_SERVER_HTTP_INTERFACE=127.0.0.1 KUMA_API_SERVER_HTTP_PORT="$(kuma_port "$c" api)"
+    KUMA_API_SERVER_HTTPS_INTERFACE=127.0.0.1 KUMA_API_SERVER_HTTPS_PORT="$(kuma_port "$c" api-https)"
+    KUMA_API_SERVER_READ_ONLY=false KUMA_API_SERVER_AUTHN_LOCALHOST_IS_ADMIN=true
+    KUMA_DP_SERVER_PORT="$(kuma_port "$c" dp)"
+    KUMA_DIAGNOSTICS_SERVER_PORT="$(kuma_port "$c" diagnostics)"
+    KUMA_MULTIZONE_GLOBAL_KDS_GRPC_PORT="$(kuma_port "$c" kds)"
+    KUMA_MONITORING_ASSIGNMENT_SERVER_PORT="$(kuma_port "$c" monitoring)"
+    KUMA_INTER_CP_SERVER_PORT="$(kuma_port "$c" inter-cp)" KUMA_INTER_CP_CATALOG_INSTANCE_ADDRESS=127.0.0.1
+  )
+  if [ "$role" = zone ]; then
+    envs+=(KUMA_MULTIZONE_ZONE_NAME="$c"
+      KUMA_MULTIZONE_ZONE_GLOBAL_ADDRESS="grpcs://127.0.0.1:$(kuma_port "$KUMA_GLOBAL_CLUSTER" kds)"
+      KUMA_MULTIZONE_ZONE_KDS_ROOT_CA_FILE="$(kuma_dir "$KUMA_GLOBAL_CLUSTER")/certs/ca.crt")
+  fi
+  # Extra settings for experiments, e.g. SANDBOX_KUMA_ENV="KUMA_X=1 KUMA_Y=2".
+  # shellcheck disable=SC2206
+  [ -z "${SANDBOX_KUMA_ENV:-}" ] || envs+=(${SANDBOX_KUMA_ENV})
+  printf '%s\n' "${envs[@]}" >"$d/env"
+  # The config file holds nothing (the settings are the environment above); naming it puts this
+  # sandbox's directory on kuma-cp's command line, which is how pid_alive knows the process is ours.
+  echo "# kuma-cp is configured by the environment in ./env" >"$d/kuma-cp.yaml"
+  spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
+  log "$c: kuma-cp ($role) starting, API http://127.0.0.1:$(kuma_port "$c" api)"
+}
+
+kuma_api_up() { curl -sf --noproxy "*" --max-time 5 "http://127.0.0.1:$1/" >/dev/null; }
+# the admission server answers TLS (any HTTP status) once its certificate is loaded
+kuma_webhook_up() { [ "$(curl -sk --noproxy "*" --max-time 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/")" != 000 ]; }
+
+kuma_wait() {
+  local c=$1 pidf logf d
+  pidf=$(pidfile_of "$c" kuma-cp); logf=$(logfile_of "$c" kuma-cp); d=$(kuma_dir "$c")
+  wait_for "$c: kuma-cp API" "$pidf" "$logf" kuma_api_up "$(kuma_port "$c" api)"
+  wait_for "$c: kuma-cp admission server" "$pidf" "$logf" kuma_webhook_up "$(kuma_port "$c" webhook)"
+  node "$KUMA_CHART_JS" "$d/chart.yaml" webhooks "https://127.0.0.1:$(kuma_port "$c" webhook)" "$d/certs/ca.crt" "kuma-$c" >"$d/webhooks.yaml"
+  kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f "$d/webhooks.yaml" >/dev/null
+  # kumactl pointed at this CP: kumactl --config-file <dir>/kumactl.yaml get meshes
+  kumactl config control-planes add --config-file "$d/kumactl.yaml" --name "$c" --overwrite \
+    --address "http://127.0.0.1:$(kuma_port "$c" api)" >/dev/null
+  log "$c: kuma-cp ($(kuma_role "$c")) ready, webhooks registered on https://127.0.0.1:$(kuma_port "$c" webhook)"
+}
+
+# A zone's ZoneIngress and ZoneEgress, from kwok Pods the zone CP's pod controller turns into them
+# (as from the chart's ingress/egress Deployments). The public address is a documentation address:
+# no Envoy runs here, the CP only needs it to build other zones' endpoints.
+kuma_zone_proxies() {
+  local c=$1 idx
+  idx=$(cluster_index "$c")
+  kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: kuma-ingress, namespace: $GLOBAL_NAMESPACE}
+spec:
+  selector: {app: kuma-ingress}
+  ports: [{name: ingress, port: 10001, targetPort: 10001, protocol: TCP}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kuma-ingress
+  namespace: $GLOBAL_NAMESPACE
+  labels: {app: kuma-ingress}
+  annotations:
+    kuma.io/ingress: enabled
+    kuma.io/ingress-public-address: "192.0.2.$((idx + 1))"
+    kuma.io/ingress-public-port: "10001"
+spec:
+  containers:
+  - {name: ingress, image: "$KUMA_DP_IMAGE", ports: [{containerPort: 10001, name: ingress}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kuma-egress, namespace: $GLOBAL_NAMESPACE}
+spec:
+  selector: {app: kuma-egress}
+  ports: [{name: egress, port: 10002, targetPort: 10002, protocol: TCP}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kuma-egress
+  namespace: $GLOBAL_NAMESPACE
+  labels: {app: kuma-egress}
+  annotations: {kuma.io/egress: enabled}
+spec:
+  containers:
+  - {name: egress, image: "$KUMA_DP_IMAGE", ports: [{containerPort: 10002, name: egress}]}
+EOF
+}
+
+zone_ingress_exists() { [ -n "$(kc "$1" -n "$GLOBAL_NAMESPACE" get zoneingresses -o name 2>/dev/null)" ]; }
+# KDS works both ways once the global's Mesh has reached the zone and the zone shows as online.
+zone_connected() {
+  kc "$1" get meshes -o name 2>/dev/null | grep -q . &&
+    curl -sf --noproxy "*" --max-time 5 "http://127.0.0.1:$(kuma_port "$KUMA_GLOBAL_CLUSTER" api)/zones/$1/_overview" |
+    node -e 'const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const s = o.zoneInsight?.subscriptions ?? []; const last = s[s.length - 1];
+      process.exit(last && last.connectTime && !last.disconnectTime ? 0 : 1);'
+}
+
+# kuma_up <clusters...>: the global CP first (zone CPs dial it), then the zones'.
+kuma_up() {
+  local c zones=()
+  for c in "$@"; do [ "$(kuma_role "$c")" = zone ] && zones+=("$c"); done
+  [[ " $* " == *" $KUMA_GLOBAL_CLUSTER "* ]] ||
+    die "Kuma needs a global cluster of its own: include '$KUMA_GLOBAL_CLUSTER' (sandbox.sh up $KUMA_GLOBAL_CLUSTER ${zones[*]}), or SANDBOX_KUMA=0 for none"
+  kuma_start "$KUMA_GLOBAL_CLUSTER"
+  kuma_wait "$KUMA_GLOBAL_CLUSTER"
+  for c in "${zones[@]}"; do kuma_start "$c"; done
+  for c in "${zones[@]}"; do
+    kuma_wait "$c"
+    kuma_zone_proxies "$c"
+  done
+  for c in "${zones[@]}"; do
+    wait_for "$c: zone CP connected to the global CP (KDS)" "$(pidfile_of "$c" kuma-cp)" "$(logfile_of "$c" kuma-cp)" zone_connected "$c"
+    wait_for "$c: ZoneIngress" "$(pidfile_of "$c" kuma-cp)" "$(logfile_of "$c" kuma-cp)" zone_ingress_exists "$c"
+    log "$c: zone CP connected to $KUMA_GLOBAL_CLUSTER, ZoneIngress present"
+  done
+}
