@@ -43,8 +43,8 @@ export function multiZoneServiceHostname(name: string): string {
 
 /** Kuma policies that make cross-zone failover happen, with what each contributes. */
 export const FAILOVER_POLICIES = {
-    MeshHealthCheck: { suffix: "health-check", role: "active health checks are how a dead zone's endpoints are found" },
-    MeshCircuitBreaker: { suffix: "circuit-breaker", role: "outlier detection ejects failing endpoints between health checks" },
+    MeshHealthCheck: { suffix: "health-check", role: "active health checks find dead local endpoints while every endpoint is local" },
+    MeshCircuitBreaker: { suffix: "circuit-breaker", role: "outlier detection ejects failing endpoints (of any zone) before the control plane removes them, with panic mode off" },
     MeshRetry: { suffix: "retry", role: "requests caught by a failure are retried on another zone" },
     MeshTimeout: { suffix: "timeout", role: "hung requests are cut off instead of waiting on a dead zone" },
     MeshLoadBalancingStrategy: { suffix: "load-balancing", role: "cross-zone failover is what sends traffic to the other zones" },

@@ -3,18 +3,25 @@
 // Deployment, and the floor — `kubectl apply --server-side --dry-run=server` of the same objects,
 // as the program rendered them (read back from the stack's state), against the same clusters, one
 // kubectl per cluster in parallel. Median of BENCH_RUNS (default 5) runs, with min and max. Also
-// the program's own start-up under ts-node and the unit-test suite's wall time.
+// the program's own start-up under ts-node and the unit-test suite's wall time. The engine rows
+// run without Kuma control planes (they measure the engine, not Kuma's admission).
+// Failover (BENCH_FAILOVER=0 to skip): with real Kuma control planes and a gateway stand-in per
+// zone, zone1's echo is scaled to 0 and back BENCH_RUNS times; each row is the time from the
+// scale command until the named gateway's computed Envoy config (the zone CP's inspect API) has
+// dropped zone1 / lists it again at its place.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { Ops, Project, ROOT, Sandbox, tempRoot } from "../test/e2e/support";
+import { ControlPlane, byPriority, gatewayLocalities } from "../test/e2e/kuma";
+import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").map(Number);
 /** BENCH_TYPECHECK=1 measures the engine type-checking the program on every run (the "before"). */
 const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
+const FAILOVER = process.env.BENCH_FAILOVER !== "0";
 
 interface Row { zones: number; what: string; samples: number[]; floor?: number }
 
@@ -95,11 +102,11 @@ function startupSeconds(zones: number): number {
 async function benchZones(n: number, rows: Row[]): Promise<void> {
     const root = tempRoot();
     // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
-    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443);
+    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443, { kuma: false });
     const zones = Array.from({ length: n }, (_, i) => ({ name: `zone${i + 1}` }));
     try {
         process.stderr.write(`[${n} zones] sandbox up\n`);
-        sandbox.run("up", ...zones.map(z => z.name));
+        sandbox.run("up", "global", ...zones.map(z => z.name));
         const project = new Project(sandbox, root);
         if (TYPECHECK) {
             // "Before": the engine type-checks the program on every run, as it did without tsconfig.pulumi.json.
@@ -129,8 +136,53 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         rows.push({ zones: n, what: "pulumi up, one Deployment changed", samples: upChange, floor: f });
         rows.push({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) });
         rows.push({ zones: n, what: "pulumi preview of the providers alone (engine's fixed cost)", floor: f,
-            samples: await providersOnlyPreview(sandbox, root, zones.map(z => z.name)) });
+            samples: await providersOnlyPreview(sandbox, root, ["global", ...zones.map(z => z.name)]) });
         await stack.destroy();
+    } finally {
+        sandbox.run("down");
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
+/** Times from `scale` until `check` holds, polled every 100 ms. */
+async function until(what: string, check: () => Promise<boolean>): Promise<number> {
+    const { ms } = await eventually(what, async () => (await check()) || undefined, 180_000, 100);
+    return ms / 1000;
+}
+
+async function benchFailover(rows: Row[]): Promise<void> {
+    const root = tempRoot();
+    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443);
+    const zones = [{ name: "zone1" }, { name: "zone2" }];
+    const scale = (replicas: number) => sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", `--replicas=${replicas}`]);
+    const lists = (cp: ControlPlane, expected: string[]) => async () =>
+        JSON.stringify(byPriority(await gatewayLocalities(cp, "default"))) === JSON.stringify(expected);
+    const [cp1, cp2] = zones.map(z => sandbox.controlPlane(z.name));
+    const steady = { zone1: ["0:zone1", "1:zone2"], zone2: ["0:zone2", "1:zone1"] };
+    try {
+        process.stderr.write("[failover] sandbox up (with Kuma control planes)\n");
+        sandbox.run("up", "global", "zone1", "zone2");
+        const project = new Project(sandbox, root);
+        project.configure(zones);
+        await (await project.open()).up();
+        for (const z of zones) sandbox.run("gateway", z.name);
+        await until("steady zone1", lists(cp1, steady.zone1));
+        await until("steady zone2", lists(cp2, steady.zone2));
+        const same: number[] = [], other: number[] = [], sameBack: number[] = [], otherBack: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+            process.stderr.write(`[failover] run ${i + 1}/${RUNS}\n`);
+            scale(0);
+            const gone = [until("zone1 gateway drops zone1", lists(cp1, ["1:zone2"])), until("zone2 gateway drops zone1", lists(cp2, ["0:zone2"]))];
+            [same[i], other[i]] = await Promise.all(gone);
+            scale(2);
+            const back = [until("zone1 gateway back", lists(cp1, steady.zone1)), until("zone2 gateway back", lists(cp2, steady.zone2))];
+            [sameBack[i], otherBack[i]] = await Promise.all(back);
+        }
+        rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone1's own gateway stops using it", samples: same });
+        rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone2's gateway stops listing it", samples: other });
+        rows.push({ zones: 2, what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0", samples: sameBack });
+        rows.push({ zones: 2, what: "recovery: zone1 echo back → zone2's gateway lists it again", samples: otherBack });
+        await (await project.open()).destroy();
     } finally {
         sandbox.run("down");
         fs.rmSync(root, { recursive: true, force: true });
@@ -139,6 +191,7 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
 
 async function main() {
     const rows: Row[] = [];
+    if (FAILOVER) await benchFailover(rows);
     for (const n of ZONE_COUNTS) await benchZones(n, rows);
     const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
         const start = Date.now();

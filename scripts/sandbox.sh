@@ -15,6 +15,8 @@
 #   sandbox.sh start-apiserver <cluster> start it again (same port, same data), thaw the others
 #   sandbox.sh status                    one line per cluster: name, port, running components
 #   sandbox.sh kubeconfig <cluster>      print the path of the cluster's admin kubeconfig
+#   sandbox.sh gateway <zone>            after `pulumi up`: a stand-in for Kong Operator's gateway
+#                                        pod in the zone, so its zone CP computes a gateway config
 #
 # Environment:
 #   SANDBOX_DIR        where everything goes (default <repo>/.sandbox)
@@ -939,6 +941,11 @@ main() {
     start-apiserver) cmd_start_apiserver "$@" ;;
     status) cmd_status ;;
     kubeconfig) cmd_kubeconfig "$@" ;;
+    gateway)
+      [ $# = 1 ] || die "usage: sandbox.sh gateway <zone>"
+      check_names "$1"; kuma_enabled || die "the gateway stand-in needs Kuma (SANDBOX_KUMA=1)"
+      component_running "$1" kuma-cp || die "$1: no kuma-cp running (run: sandbox.sh up)"
+      kuma_gateway "$1" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;
   esac

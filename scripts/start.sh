@@ -34,6 +34,9 @@ pulumi stack select --create sandbox --non-interactive >/dev/null
 # --refresh: `npm run sandbox:down` wipes the clusters, and the state must notice before it converges.
 pulumi up --stack sandbox --yes --non-interactive --skip-preview --suppress-progress --refresh
 
+step "gateway stand-ins (Kong Operator does not run offline), so each zone CP computes a gateway config"
+for c in "${clusters[@]:1}"; do bash scripts/sandbox.sh gateway "$c"; done
+
 step "stack outputs"
 pulumi stack output --stack sandbox --json
 
@@ -45,6 +48,7 @@ Done in $((SECONDS - started))s. Look around (source scripts/env.sh first: kubec
   kumactl --config-file .sandbox/global/kuma/kumactl.yaml inspect zones
   kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml get meshmultizoneservices -o yaml   (status: the zone's view)
   kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml inspect dataplanes
+  kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml inspect dataplane kong-gateway-standin.kong --type config   (the gateway's Envoy config)
   npm run sandbox:status     (every cluster and control plane, with ports and memory)
 
 Preview a change:   source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi preview --stack sandbox --diff

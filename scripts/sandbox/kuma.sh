@@ -276,3 +276,38 @@ kuma_up() {
     log "$c: zone CP connected to $KUMA_GLOBAL_CLUSTER, ZoneIngress present"
   done
 }
+
+# kuma_gateway <zone>: what Kong Operator would run in the zone's `kong` namespace (it does not run
+# here): a data-plane Pod with the gateway labels and kuma.io/gateway: enabled, which the zone CP
+# turns into a delegated-gateway Dataplane. No Envoy connects, so the DataplaneInsight a connected
+# proxy would have is written with the CP's own identity (the webhook allows only the CP to): the
+# inspect API (/meshes/<mesh>/dataplanes/<name>/_config) needs it to compute the proxy's config.
+# The namespace comes from `pulumi up`; the mesh from the namespace's Dataplanes.
+KUMA_GATEWAY_POD=kong-gateway-standin
+kuma_gateway() {
+  local c=$1 mesh
+  kc "$c" get namespace kong -o name >/dev/null 2>&1 || die "$c: no namespace kong yet (run pulumi up first)"
+  kc "$c" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $KUMA_GATEWAY_POD
+  namespace: kong
+  labels: {app.kubernetes.io/name: kong-gateway, app.kubernetes.io/part-of: mesh-dr}
+  annotations: {kuma.io/gateway: enabled}
+spec:
+  containers:
+  - {name: proxy, image: "kong/kong-gateway:3.11", ports: [{containerPort: 8000, name: proxy}]}
+EOF2
+  wait_for "$c: Dataplane of the gateway stand-in" "$(pidfile_of "$c" kuma-cp)" "$(logfile_of "$c" kuma-cp)" \
+    kc "$c" -n kong get dataplane "$KUMA_GATEWAY_POD"
+  mesh=$(kc "$c" -n kong get dataplane "$KUMA_GATEWAY_POD" -o jsonpath='{.mesh}')
+  kubectl --kubeconfig "$(kuma_dir "$c")/kubeconfig" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF2
+apiVersion: kuma.io/v1alpha1
+kind: DataplaneInsight
+metadata: {name: $KUMA_GATEWAY_POD, namespace: kong, labels: {kuma.io/mesh: $mesh}}
+mesh: $mesh
+status: {}
+EOF2
+  log "$c: gateway stand-in $KUMA_GATEWAY_POD.kong; its config: curl http://127.0.0.1:$(kuma_port "$c" api)/meshes/$mesh/dataplanes/$KUMA_GATEWAY_POD.kong/_config"
+}

@@ -1,11 +1,15 @@
-// The real engine against real kube-apiservers: up, read back from the API servers, clean
-// previews, one-setting diffs, adding and removing a zone, a zone outage, destroy, bad config.
-// The steps build on each other, so they run in order in one file.
+// The real engine against real kube-apiservers and real Kuma control planes (a global CP on its
+// own cluster, a zone CP per zone, their admission webhooks checking every object): up, read back
+// from the API servers and from what Kuma computed (MeshServices, the MMZS status, the gateway's
+// Envoy config before, during and after a zone's echo is gone, the traffic permission), clean
+// previews and refreshes, one-setting diffs, adding and removing a zone, a zone outage, destroy,
+// bad config. The steps build on each other, so they run in order in one file.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
-import { Ops, Project, ROOT, Sandbox, Zone, tempRoot } from "./support";
+import { GATEWAY_DATAPLANE, MMZS_CLUSTER, byPriority, gatewayLocalities } from "./kuma";
+import { Ops, Project, ROOT, Sandbox, Zone, eventually, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 27443);
@@ -22,6 +26,8 @@ const KINDS = {
     mmzs: "meshmultizoneservices.kuma.io",
     mesh: "meshes.kuma.io",
 };
+const MESH = "default";
+const SYSTEM_NS = "kong-mesh-system";
 const KUMA_POLICIES = ["meshhealthchecks", "meshcircuitbreakers", "meshretries", "meshtimeouts", "meshloadbalancingstrategies", "meshtrafficpermissions"];
 
 async function preview(opts: { policy?: boolean } = {}) {
@@ -86,8 +92,19 @@ function leftovers(zone: string): string[] {
     return list.items.map((o: any) => `${o.kind}/${o.metadata.name}`);
 }
 
+const gatewayEndpoints = (zone: string) => gatewayLocalities(sandbox.controlPlane(zone), MESH);
+const gatewayZones = async (zone: string) => byPriority(await gatewayEndpoints(zone));
+
+/** Waits until the zone's gateway config lists exactly these `priority:zone` entries. */
+async function gatewayListsExactly(zone: string, expected: string[]) {
+    return eventually(`${zone} gateway lists ${expected.join(" ")}`, async () => {
+        const seen = await gatewayZones(zone);
+        return JSON.stringify(seen) === JSON.stringify(expected) ? seen : undefined;
+    });
+}
+
 beforeAll(() => {
-    sandbox.run("up", "zone1", "zone2");
+    sandbox.run("up", "global", "zone1", "zone2");
     project.configure(TWO_ZONES);
 });
 
@@ -117,31 +134,70 @@ describe("mesh-dr against real kube-apiservers", () => {
         expect(result.summary.result).toBe("succeeded");
         for (const zone of ["zone1", "zone2"]) expectZoneObjects(zone, 2);
 
-        const mmzs = sandbox.get("zone1", ["-n", "kong-mesh-system", KINDS.mmzs, "echo"]);
-        expect(mmzs.metadata.labels["kuma.io/mesh"]).toBe("default");
+        // The global objects, as Kuma's admission stored them on the global CP's own cluster.
+        const mmzs = sandbox.get("global", ["-n", SYSTEM_NS, KINDS.mmzs, "echo"]);
+        expect(mmzs.metadata.labels["kuma.io/mesh"]).toBe(MESH);
         expect(mmzs.spec).toEqual({
             selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
-        expect(sandbox.get("zone2", ["-n", "kong-mesh-system", KINDS.mmzs, "echo"])).toBeUndefined();
-        expect(sandbox.get("zone1", [KINDS.mesh, "default"]).spec.meshServices.mode).toBe("Exclusive");
+        expect(sandbox.get("global", [KINDS.mesh, MESH]).spec.meshServices.mode).toBe("Exclusive");
         for (const kind of KUMA_POLICIES) {
-            const list = sandbox.get("zone1", ["-n", "kong-mesh-system", `${kind}.kuma.io`]);
-            expect(list.items, kind).toHaveLength(1);
+            const ours = sandbox.get("global", ["-n", SYSTEM_NS, `${kind}.kuma.io`, "-l", "app.kubernetes.io/managed-by=mesh-dr"]);
+            expect(ours.items, kind).toHaveLength(1);
         }
-        expect(result.outputs.multiZoneService.value).toMatchObject({ hostname: "echo.mzsvc.mesh.local", port: 1027, cluster: "zone1" });
+        expect(result.outputs.multiZoneService.value).toMatchObject({ hostname: "echo.mzsvc.mesh.local", port: 1027, cluster: "global" });
         expect(result.outputs.zones.value.zone2).toMatchObject({ cluster: "zone2", namespace: "kong", gateway: "kong", route: "echo" });
     });
 
     it("keeps kubeconfigs secret in the stored state", () => {
         const state = project.storedState();
         const providers = JSON.parse(state).checkpoint.latest.resources.filter((r: any) => r.type === "pulumi:providers:kubernetes");
-        expect(providers.map((p: any) => p.urn.split("::").pop()).sort()).toEqual(["zone1", "zone2"]);
+        expect(providers.map((p: any) => p.urn.split("::").pop()).sort()).toEqual(["global", "zone1", "zone2"]);
         for (const p of providers) {
             // Pulumi's secret signature, with ciphertext only.
             expect(Object.keys(p.inputs.kubeconfig).sort()).toEqual(["4dabf18193072939515e22adb298388d", "ciphertext"]);
         }
-        for (const zone of ["zone1", "zone2"]) expect(state.includes(sandbox.kubeconfig(zone)), zone).toBe(false);
+        for (const c of ["global", "zone1", "zone2"]) expect(state.includes(sandbox.kubeconfig(c)), c).toBe(false);
+    });
+
+    it("Kuma's zone CPs turn each zone's echo into a MeshService, and every zone's MMZS lists all of them", async () => {
+        for (const zone of ["zone1", "zone2"]) {
+            const ms = sandbox.get(zone, ["-n", "kong", "meshservices.kuma.io", "echo"]);
+            expect(ms?.spec.ports.find((p: any) => p.port === 1027), zone).toMatchObject({ appProtocol: "http" });
+            const dataplanes = sandbox.get(zone, ["-n", "kong", "dataplanes.kuma.io", "-l", "app=echo"]);
+            expect(dataplanes.items, `${zone}: an injected echo pod is a Dataplane`).toHaveLength(2);
+        }
+        // The MMZS status is computed by the zone CPs (on the global CP it stays empty).
+        for (const zone of ["zone1", "zone2"]) {
+            await eventually(`${zone}: MMZS status lists both zones' echo`, () => {
+                const [synced] = sandbox.get(zone, ["-n", SYSTEM_NS, KINDS.mmzs]).items;
+                const matched = (synced?.status?.meshServices ?? []).map((m: any) => m.zone).sort();
+                return JSON.stringify(matched) === '["zone1","zone2"]' ? matched : undefined;
+            });
+        }
+        expect(sandbox.get("global", ["-n", SYSTEM_NS, KINDS.mmzs, "echo"]).status?.meshServices ?? []).toEqual([]);
+    });
+
+    it("the zone1 gateway's computed config: zone1's echo at priority 0, zone2 behind it; without zone1's echo only zone2; back again", async () => {
+        sandbox.run("gateway", "zone1");
+        await gatewayListsExactly("zone1", ["0:zone1", "1:zone2"]);
+        const local = (await gatewayEndpoints("zone1"))[0];
+        expect(local.addresses, "both local echo pods").toHaveLength(2);
+
+        // What Kuma configured on that cluster: our outlier detection with panic mode off, retries
+        // to other priorities, and no active health check (the cluster's protocol is unknown
+        // because zone2's endpoints carry no protocol tag; see the README).
+        const xds = await sandbox.controlPlane("zone1").proxyConfig(MESH, GATEWAY_DATAPLANE);
+        const cluster = xds.cluster(xds.clusterMatching(MMZS_CLUSTER));
+        expect(cluster.outlierDetection).toMatchObject({ consecutive5xx: 5, consecutiveGatewayFailure: 5, maxEjectionPercent: 100 });
+        expect(cluster.commonLbConfig?.healthyPanicThreshold ?? {}).toEqual({});
+        expect(cluster.healthChecks).toBeUndefined();
+
+        sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=0"]);
+        await gatewayListsExactly("zone1", ["0:zone2"]);
+        sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=2"]);
+        await gatewayListsExactly("zone1", ["0:zone1", "1:zone2"]);
     });
 
     it("previews no changes right after up, and after a refresh", async () => {
@@ -231,38 +287,31 @@ describe("mesh-dr against real kube-apiservers", () => {
         sandbox.kubectl("zone1", ["delete", "namespace", ns, "--wait=true"]);
     });
 
-    it("destroy leaves no object of ours on any cluster", async () => {
+    it("destroy leaves no object of ours on any cluster, and the control plane's own Mesh in place", async () => {
+        const before = sandbox.get("global", [KINDS.mesh, MESH]);
         const result = await (await project.open()).destroy();
         expect(result.summary.result).toBe("succeeded");
-        for (const zone of ["zone1", "zone2"]) {
-            expect(leftovers(zone), zone).toEqual([]);
-            expect(sandbox.get(zone, ["namespace", "kong"]), zone).toBeUndefined();
-        }
+        for (const c of ["global", "zone1", "zone2"]) expect(leftovers(c), c).toEqual([]);
+        for (const zone of ["zone1", "zone2"]) expect(sandbox.get(zone, ["namespace", "kong"]), zone).toBeUndefined();
+        // Adopted, not taken over: the Mesh the global CP created outlives the stack, same object.
+        const after = sandbox.get("global", [KINDS.mesh, MESH]);
+        expect(after.metadata.uid).toBe(before.metadata.uid);
+        expect(after.metadata.labels?.["app.kubernetes.io/managed-by"]).toBeUndefined();
+        expect(after.spec.mtls).toBeUndefined();
     });
 
-    it("patches a Mesh the control plane already created, and gives its fields back on destroy", async () => {
-        // What a control-plane install leaves behind: a `default` Mesh with settings of its own.
-        sandbox.kubectl("zone1", ["create", "-f", "-"], JSON.stringify({
-            apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "default" }, spec: { logging: { defaultBackend: "file" } },
-        }));
+    it("Kuma's own admission refuses what it cannot accept, and pulumi up says so in Kuma's words", async () => {
+        // A config our validation cannot know is wrong: a mesh that does not exist on this control plane.
+        project.configure(TWO_ZONES, { mesh: { name: "payments", manage: "none" } });
         try {
-            project.configure(TWO_ZONES, { mesh: { manage: "patch" } });
-            const { result } = await up();
-            expect(result.summary.result).toBe("succeeded");
-            const mesh = sandbox.get("zone1", [KINDS.mesh, "default"]);
-            expect(mesh.spec).toMatchObject({
-                logging: { defaultBackend: "file" },
-                mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
-                meshServices: { mode: "Exclusive" },
-            });
-            expect((await preview()).ops.changes()).toEqual([]);
-
-            await (await project.open()).destroy();
-            const after = sandbox.get("zone1", [KINDS.mesh, "default"]);
-            expect(after.spec).toEqual({ logging: { defaultBackend: "file" } });
-            expect(leftovers("zone1")).toEqual([]);
+            const message = await failure(() => up());
+            expect(message).toContain("admission webhook");
+            expect(message).toMatch(/mesh.*payments|payments.*mesh/i);
+            expect(sandbox.get("global", ["-n", SYSTEM_NS, KINDS.mmzs, "echo"])).toBeUndefined();
         } finally {
-            sandbox.kubectl("zone1", ["delete", KINDS.mesh, "default", "--ignore-not-found"]);
+            project.configure(TWO_ZONES);
+            await (await project.open()).destroy();
         }
+        for (const c of ["global", "zone1", "zone2"]) expect(leftovers(c), c).toEqual([]);
     });
 });

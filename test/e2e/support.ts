@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
+import { ControlPlane } from "./kuma";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
@@ -15,10 +16,11 @@ const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "packag
 
 /** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
 export class Sandbox {
-    constructor(readonly dir: string, readonly portBase: number) {}
+    /** `kuma: false` runs the clusters without Kuma control planes (SANDBOX_KUMA=0). */
+    constructor(readonly dir: string, readonly portBase: number, readonly opts: { kuma?: boolean } = {}) {}
 
     private env(): NodeJS.ProcessEnv {
-        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase) };
+        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase), SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1" };
     }
 
     run(...args: string[]): string {
@@ -29,6 +31,17 @@ export class Sandbox {
 
     kubeconfig(cluster: string): string {
         return path.join(this.dir, cluster, "kubeconfig");
+    }
+
+    /** The cluster's Kuma control plane (global on `global`, a zone CP on every other cluster). */
+    controlPlane(cluster: string): ControlPlane {
+        return ControlPlane.of(this.dir, this.portBase, cluster);
+    }
+
+    /** kubectl as the cluster's Kuma control plane itself (the identity its webhooks let through). */
+    kubectlAsControlPlane(cluster: string, args: string[], input?: string): string {
+        return execFileSync("kubectl", ["--kubeconfig", path.join(this.dir, cluster, "kuma", "kubeconfig"), ...args],
+            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
     }
 
     kubectl(cluster: string, args: string[], input?: string): string {
@@ -68,10 +81,14 @@ export class Project {
         process.env.PULUMI_CONFIG_PASSPHRASE = "e2e";
     }
 
-    /** Writes the stack file: zones on sandbox kubeconfigs, plus any other `mesh-dr:` keys. */
+    /**
+     * Writes the stack file: zones on sandbox kubeconfigs, the global control plane on the
+     * sandbox's `global` cluster, plus any other `mesh-dr:` keys.
+     */
     configure(zones: Zone[], extra: Record<string, unknown> = {}): void {
         const config: Record<string, unknown> = {
             "mesh-dr:zones": zones.map(z => ({ ...z, kubeconfig: this.sandbox.kubeconfig(z.name) })),
+            "mesh-dr:global": { kubeconfig: this.sandbox.kubeconfig("global") },
         };
         for (const [k, v] of Object.entries(extra)) config[`mesh-dr:${k}`] = v;
         fs.writeFileSync(path.join(this.dir, `Pulumi.${this.stackName}.yaml`), YAML.stringify({ config }));
@@ -112,4 +129,26 @@ export class Ops {
 
 export function tempRoot(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-e2e-"));
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined (control planes converge on their
+ * own clock); fails after `timeoutMs` with what was seen last. Returns the value and when.
+ */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined,
+    timeoutMs = 120_000, everyMs = 250): Promise<{ value: T; ms: number }> {
+    const start = Date.now();
+    let last: unknown;
+    for (;;) {
+        try {
+            const value = await check();
+            if (value !== undefined) return { value, ms: Date.now() - start };
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() - start > timeoutMs) {
+            throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${String((last as Error).message ?? last)})` : ""}`);
+        }
+        await new Promise(r => setTimeout(r, everyMs));
+    }
 }
