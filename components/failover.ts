@@ -47,11 +47,12 @@ export function crossZoneFailover(failoverOrder: Record<string, string[]>) {
 
 export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPolicyKind, object> {
     const { healthCheck: hc, circuitBreaker: cb, retry, timeout } = args;
+    const d = kumaDuration;
     const to = (conf: object) => toMultiZoneService(args.targetLabels, conf);
     return {
         MeshHealthCheck: to({
-            interval: hc.interval,
-            timeout: hc.timeout,
+            interval: d(hc.interval),
+            timeout: d(hc.timeout),
             unhealthyThreshold: hc.unhealthyThreshold,
             healthyThreshold: hc.healthyThreshold,
             http: { path: hc.path, expectedStatuses: [200] },
@@ -62,8 +63,8 @@ export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPoli
                 // 0 turns panic mode off: never send traffic to a dead zone because all of it is
                 // dead. Kuma 2.14 takes it here (in MeshHealthCheck it is deprecated).
                 healthyPanicThreshold: 0,
-                interval: cb.interval,
-                baseEjectionTime: cb.baseEjectionTime,
+                interval: d(cb.interval),
+                baseEjectionTime: d(cb.baseEjectionTime),
                 maxEjectionPercent: cb.maxEjectionPercent,
                 detectors: {
                     totalFailures: { consecutive: cb.consecutiveFailures },
@@ -74,16 +75,16 @@ export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPoli
         MeshRetry: to({
             http: {
                 numRetries: retry.numRetries,
-                perTryTimeout: retry.perTryTimeout,
-                backOff: { baseInterval: retry.backOffBase, maxInterval: retry.backOffMax },
+                perTryTimeout: d(retry.perTryTimeout),
+                backOff: { baseInterval: d(retry.backOffBase), maxInterval: d(retry.backOffMax) },
                 retryOn: ["5xx", "GatewayError", "Reset", "ConnectFailure"],
                 // A retry goes to another host, and after one failure to the next priority (zone).
                 hostSelection: [{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }],
             },
         }),
         MeshTimeout: to({
-            connectionTimeout: timeout.connect,
-            http: { requestTimeout: timeout.request },
+            connectionTimeout: d(timeout.connect),
+            http: { requestTimeout: d(timeout.request) },
         }),
         MeshLoadBalancingStrategy: to({
             localityAwareness: { disabled: false, crossZone: { failover: crossZoneFailover(args.failoverOrder) } },
@@ -97,6 +98,18 @@ export function durationMs(d: string): number {
     const m = /^(\d+)(ms|s|m|h)$/.exec(d);
     if (!m) throw new Error(`not a duration: ${d}`);
     return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+/**
+ * A duration as Kuma stores it (Go's time.Duration text: "8.75s", "1m30s", "250ms"). Sent in any
+ * other spelling ("8750ms", "90s"), it would come back different on every refresh: a diff forever.
+ */
+export function kumaDuration(d: string): string {
+    const ms = durationMs(d);
+    if (ms === 0) return "0s";
+    if (ms < 1000) return `${ms}ms`;
+    const h = Math.floor(ms / 3_600_000), m = Math.floor(ms / 60_000) % 60, s = (ms % 60_000) / 1000;
+    return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
 /**

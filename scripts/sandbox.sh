@@ -703,13 +703,15 @@ install_all_crds() {
   ((rc == 0)) || exit 1
 }
 
-ensure_global_namespace() {
-  local g=$1
-  kc "$g" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF
+# The control planes' system namespace. Labelled as the chart's namespace template does: never
+# injected, and (the label existing) inside the namespaceSelector of Kuma's validating webhook.
+ensure_system_namespace() {
+  kc "$1" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Namespace
 metadata:
   name: $GLOBAL_NAMESPACE
+  labels: {kuma.io/sidecar-injection: disabled}
 EOF
 }
 
@@ -790,7 +792,7 @@ cmd_up() {
   for c in "${todo[@]}"; do touch "$(cdir "$c")/ready"; done
 
   if cluster_running "$global"; then
-    ensure_global_namespace "$global"
+    ensure_system_namespace "$global"
     log "$global: namespace $GLOBAL_NAMESPACE present (global cluster)"
   elif [[ " ${clusters[*]} " == *" $global "* ]]; then
     log "warning: global cluster $global is not running; namespace $GLOBAL_NAMESPACE not ensured"

@@ -67,45 +67,21 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = clientAuth
 EOF
-  local n subj ext
-  for n in serving client; do
-    if [ "$n" = serving ]; then subj="/CN=kong-mesh-control-plane.$GLOBAL_NAMESPACE.svc" ext=serving
-    else subj="/O=system:masters/CN=$KUMA_CP_USER" ext=client; fi
+  # the serving certificate here (tls.*, the name the admission server reads); the client one
+  # beside the cluster's others, for write_kubeconfig
+  local n subj ext out
+  for n in tls kuma-control-plane; do
+    if [ "$n" = tls ]; then subj="/CN=kong-mesh-control-plane.$GLOBAL_NAMESPACE.svc" ext=serving out=$d/certs/$n
+    else subj="/O=system:masters/CN=$KUMA_CP_USER" ext=client out=$pki/$n; fi
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-      -keyout "$d/certs/$n.key" -out "$d/certs/$n.csr" -subj "$subj" -config "$d/certs/openssl.cnf" 2>/dev/null
-    openssl x509 -req -in "$d/certs/$n.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+      -keyout "$out.key" -out "$out.csr" -subj "$subj" -config "$d/certs/openssl.cnf" 2>/dev/null
+    openssl x509 -req -in "$out.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
       -set_serial "0x$(openssl rand -hex 16)" -days 3650 \
-      -extfile "$d/certs/openssl.cnf" -extensions "$ext" -out "$d/certs/$n.crt" 2>/dev/null
-    rm -f "$d/certs/$n.csr"
+      -extfile "$d/certs/openssl.cnf" -extensions "$ext" -out "$out.crt" 2>/dev/null
+    rm -f "$out.csr"; chmod 600 "$out.key"
   done
   cp "$pki/ca.crt" "$d/certs/ca.crt"
-  chmod 600 "$d/certs"/*.key
   touch "$d/certs/.complete"
-}
-
-# kubeconfig of the CP's own identity (the chart's service account user)
-kuma_kubeconfig() {
-  local c=$1 d
-  d=$(kuma_dir "$c")
-  (umask 077 && cat >"$d/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: $c
-  cluster:
-    server: https://127.0.0.1:$(port_of "$c" kube-apiserver)
-    certificate-authority-data: $(base64 -w0 "$d/certs/ca.crt")
-users:
-- name: kuma-control-plane
-  user:
-    client-certificate-data: $(base64 -w0 "$d/certs/client.crt")
-    client-key-data: $(base64 -w0 "$d/certs/client.key")
-contexts:
-- name: $c
-  context: {cluster: $c, user: kuma-control-plane}
-current-context: $c
-EOF
-  )
 }
 
 # The chart as `kumactl install control-plane` renders it for this CP.
@@ -132,16 +108,10 @@ kuma_start() {
   done
   mkdir -p "$d/work"
   kuma_certs "$c"
-  kuma_kubeconfig "$c"
+  # the CP's own identity (the chart's service account user)
+  write_kubeconfig "$d/kubeconfig" "$c" kuma-control-plane kuma-control-plane
   kuma_render_chart "$c"
-  # What the chart's namespace template does: the system namespace is never injected.
-  kc "$c" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: $GLOBAL_NAMESPACE
-  labels: {kuma.io/sidecar-injection: disabled}
-EOF
+  ensure_system_namespace "$c"
   local envs
   mapfile -t envs <"$d/chart.env"
   envs+=(
@@ -151,7 +121,7 @@ EOF
     KUMA_STORE_KUBERNETES_SYSTEM_NAMESPACE="$GLOBAL_NAMESPACE"
     KUMA_RUNTIME_KUBERNETES_CONTROL_PLANE_SERVICE_NAME=kuma-control-plane
     KUMA_RUNTIME_KUBERNETES_ALLOWED_USERS="$KUMA_CP_USER"
-    KUMA_GENERAL_TLS_CERT_FILE="$d/certs/serving.crt" KUMA_GENERAL_TLS_KEY_FILE="$d/certs/serving.key"
+    KUMA_GENERAL_TLS_CERT_FILE="$d/certs/tls.crt" KUMA_GENERAL_TLS_KEY_FILE="$d/certs/tls.key"
     KUMA_GENERAL_WORK_DIR="$d/work"
     KUMA_RUNTIME_KUBERNETES_ADMISSION_SERVER_ADDRESS=127.0.0.1
     KUMA_RUNTIME_KUBERNETES_ADMISSION_SERVER_PORT="$(kuma_port "$c" webhook)"
@@ -205,45 +175,32 @@ kuma_wait() {
 kuma_zone_proxies() {
   local c=$1 idx
   idx=$(cluster_index "$c")
-  kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f - >/dev/null <<EOF
+  {
+    zone_proxy_yaml ingress 10001 "kuma.io/ingress: enabled, kuma.io/ingress-public-address: \"192.0.2.$((idx + 1))\", kuma.io/ingress-public-port: \"10001\""
+    echo ---
+    zone_proxy_yaml egress 10002 "kuma.io/egress: enabled"
+  } | kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f - >/dev/null
+}
+
+zone_proxy_yaml() { # <ingress|egress> <port> <annotations, flow style>
+  cat <<EOF
 apiVersion: v1
 kind: Service
-metadata: {name: kuma-ingress, namespace: $GLOBAL_NAMESPACE}
+metadata: {name: kuma-$1, namespace: $GLOBAL_NAMESPACE}
 spec:
-  selector: {app: kuma-ingress}
-  ports: [{name: ingress, port: 10001, targetPort: 10001, protocol: TCP}]
+  selector: {app: kuma-$1}
+  ports: [{name: $1, port: $2, targetPort: $2, protocol: TCP}]
 ---
 apiVersion: v1
 kind: Pod
 metadata:
-  name: kuma-ingress
+  name: kuma-$1
   namespace: $GLOBAL_NAMESPACE
-  labels: {app: kuma-ingress}
-  annotations:
-    kuma.io/ingress: enabled
-    kuma.io/ingress-public-address: "192.0.2.$((idx + 1))"
-    kuma.io/ingress-public-port: "10001"
+  labels: {app: kuma-$1}
+  annotations: {$3}
 spec:
   containers:
-  - {name: ingress, image: "$KUMA_DP_IMAGE", ports: [{containerPort: 10001, name: ingress}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: kuma-egress, namespace: $GLOBAL_NAMESPACE}
-spec:
-  selector: {app: kuma-egress}
-  ports: [{name: egress, port: 10002, targetPort: 10002, protocol: TCP}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: kuma-egress
-  namespace: $GLOBAL_NAMESPACE
-  labels: {app: kuma-egress}
-  annotations: {kuma.io/egress: enabled}
-spec:
-  containers:
-  - {name: egress, image: "$KUMA_DP_IMAGE", ports: [{containerPort: 10002, name: egress}]}
+  - {name: $1, image: "$KUMA_DP_IMAGE", ports: [{containerPort: $2, name: $1}]}
 EOF
 }
 

@@ -85,8 +85,8 @@ export class Xds {
 /** The Kong gateway stand-in `sandbox.sh gateway <zone>` creates, as a Kuma dataplane name. */
 export const GATEWAY_DATAPLANE = "kong-gateway-standin.kong";
 
-/** The name of an MMZS's Envoy cluster (a KRI: kri_mzsvc_<mesh>_<zone>_<namespace>_<name>_<port>). */
-export const MMZS_CLUSTER = /^kri_mzsvc_/;
+/** The name of an MMZS's Envoy cluster on a gateway: <mesh>_<name>___mzsvc_<port> (a KRI with workload identity). */
+export const MMZS_CLUSTER = /_mzsvc_/;
 
 /** Where a zone's gateway sends /echo: its MMZS cluster's endpoints, by locality. */
 export async function gatewayLocalities(cp: ControlPlane, mesh: string): Promise<Locality[]> {

@@ -1,7 +1,7 @@
 // Pure helpers: names, labels and specs, tested as plain functions (no Pulumi runtime).
 import { describe, expect, it } from "vitest";
 import { echoPodSpec, echoServicePorts } from "../../components/echo";
-import { KUMA_FAILOVER_INTERVALS, crossZoneFailover, durationMs, failoverDetectionModel, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
+import { KUMA_FAILOVER_INTERVALS, crossZoneFailover, kumaDuration, durationMs, failoverDetectionModel, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
 import { gatewayConfigurationSpec } from "../../components/gateway";
 import { meshSpec } from "../../components/mesh";
 import { meshMultiZoneServiceSpec } from "../../components/multizone-service";
@@ -129,6 +129,13 @@ describe("failover", () => {
         // A control plane with 1s status updates and no store cache.
         expect(failoverDetectionModel({ ...KUMA_FAILOVER_INTERVALS, meshServiceStatus: 1, storeCache: 0 }))
             .toEqual({ sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 4 });
+    });
+
+    it("writes durations as Kuma stores them (Go's time.Duration text), so a refresh finds no difference", () => {
+        const asGo: [string, string][] = [["0s", "0s"], ["25ms", "25ms"], ["2s", "2s"], ["8750ms", "8.75s"], ["90s", "1m30s"],
+            ["1m", "1m0s"], ["1h", "1h0m0s"], ["3723500ms", "1h2m3.5s"]];
+        for (const [given, stored] of asGo) expect(kumaDuration(given), given).toBe(stored);
+        expect(specs.MeshTimeout.to[0].default.http.requestTimeout).toBe("5s");
     });
 
     it("requires a request timeout covering every retry and back-off", () => {
