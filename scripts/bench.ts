@@ -18,7 +18,7 @@ import { ControlPlane, byPriority, gatewayLocalities } from "../test/e2e/kuma";
 import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").map(Number);
+const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").filter(Boolean).map(Number);
 /** BENCH_TYPECHECK=1 measures the engine type-checking the program on every run (the "before"). */
 const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 const FAILOVER = process.env.BENCH_FAILOVER !== "0";

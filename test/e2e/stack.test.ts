@@ -4,6 +4,7 @@
 // Envoy config before, during and after a zone's echo is gone, the traffic permission), clean
 // previews and refreshes, one-setting diffs, adding and removing a zone, a zone outage, destroy,
 // bad config. The steps build on each other, so they run in order in one file.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -88,7 +89,8 @@ function expectZoneObjects(zone: string, replicas: number) {
 function leftovers(zone: string): string[] {
     const kinds = ["deployments", "services", "poddisruptionbudgets", KINDS.route, KINDS.gateway, KINDS.gatewayClass,
         KINDS.gatewayConfiguration, KINDS.mmzs, KINDS.mesh, ...KUMA_POLICIES.map(k => `${k}.kuma.io`), "namespaces"];
-    const list = sandbox.get(zone, [kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=mesh-dr"]);
+    // Kuma's own copies of our global objects (synced to the zones over KDS) are not ours to delete.
+    const list = sandbox.get(zone, [kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=mesh-dr,kuma.io/origin!=global"]);
     return list.items.map((o: any) => `${o.kind}/${o.metadata.name}`);
 }
 
@@ -191,13 +193,57 @@ describe("mesh-dr against real kube-apiservers", () => {
         const xds = await sandbox.controlPlane("zone1").proxyConfig(MESH, GATEWAY_DATAPLANE);
         const cluster = xds.cluster(xds.clusterMatching(MMZS_CLUSTER));
         expect(cluster.outlierDetection).toMatchObject({ consecutive5xx: 5, consecutiveGatewayFailure: 5, maxEjectionPercent: 100 });
-        expect(cluster.commonLbConfig?.healthyPanicThreshold ?? {}).toEqual({});
+        expect(cluster.commonLbConfig).toEqual({ healthyPanicThreshold: {} }); // a Percent of 0: the zero value is omitted
         expect(cluster.healthChecks).toBeUndefined();
 
-        sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=0"]);
-        await gatewayListsExactly("zone1", ["0:zone2"]);
-        sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=2"]);
+        // Priorities stay put: zone2 keeps priority 1, and Envoy spills over to it as priority 0 is empty.
+        try {
+            sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=0"]);
+            await gatewayListsExactly("zone1", ["1:zone2"]);
+        } finally {
+            sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", "--replicas=2"]);
+        }
         await gatewayListsExactly("zone1", ["0:zone1", "1:zone2"]);
+    });
+
+    it("Kuma's admission checks every global object and warns only about the MeshTrafficPermission's `from` (see the README)", () => {
+        // The validating webhook only sees namespaces labelled kuma.io/sidecar-injection (any value).
+        expect(sandbox.get("global", ["namespace", SYSTEM_NS]).metadata.labels["kuma.io/sidecar-injection"]).toBeDefined();
+        const ours = sandbox.get("global", [`${["meshmultizoneservices", ...KUMA_POLICIES].map(k => `${k}.kuma.io`).join(",")}`,
+            "-n", SYSTEM_NS, "-l", "app.kubernetes.io/managed-by=mesh-dr"]).items;
+        expect(ours).toHaveLength(KUMA_POLICIES.length + 1);
+        const warnings: string[] = [];
+        for (const o of ours) {
+            // The same object under another name, through the webhook without storing it.
+            const copy = { apiVersion: o.apiVersion, kind: o.kind, metadata: { ...o.metadata, name: `${o.metadata.name}-check`, resourceVersion: undefined, uid: undefined, managedFields: undefined, creationTimestamp: undefined, generation: undefined }, spec: o.spec };
+            const r = spawnSync("kubectl", ["--kubeconfig", sandbox.kubeconfig("global"), "create", "--dry-run=server", "-f", "-"],
+                { input: JSON.stringify(copy), encoding: "utf8" });
+            expect(r.status, `${o.kind}: ${r.stderr}`).toBe(0);
+            warnings.push(...r.stderr.split("\n").filter(l => l.startsWith("Warning:")).map(l => `${o.kind}: ${l}`));
+        }
+        expect(warnings).toEqual([
+            "MeshTrafficPermission: Warning: 'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead",
+        ]);
+        // The control: a broken policy is refused by Kuma itself, in its words.
+        const bad = { ...ours.find((o: any) => o.kind === "MeshRetry"), metadata: { name: "broken", namespace: SYSTEM_NS, labels: { "kuma.io/mesh": MESH } } };
+        bad.spec = { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { http: { numRetries: -1 } } }] };
+        const refused = spawnSync("kubectl", ["--kubeconfig", sandbox.kubeconfig("global"), "create", "--dry-run=server", "-f", "-"],
+            { input: JSON.stringify(bad), encoding: "utf8" });
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toContain("admission webhook");
+    });
+
+    it("the MeshTrafficPermission, as Kuma computed it for an echo pod: only the gateways may call it", async () => {
+        const [dp] = sandbox.get("zone1", ["-n", "kong", "dataplanes.kuma.io", "-l", "app=echo"]).items;
+        const rules = await sandbox.controlPlane("zone1").get(`/meshes/${MESH}/dataplanes/${dp.metadata.name}.kong/_rules`);
+        const mtp = rules.rules.find((r: any) => r.type === "MeshTrafficPermission");
+        const http = mtp.fromRules.find((r: any) => r.inbound.port === 1027);
+        const gateways = { key: "app.kubernetes.io/name", value: "kong-gateway" };
+        expect(http.rules.map((r: any) => ({ action: r.conf.action, matchers: r.matchers, from: r.origin.map((o: any) => o.labels["kuma.io/display-name"]) })))
+            .toEqual([
+                { action: "Allow", matchers: [{ ...gateways, not: false }], from: ["echo-gateways-only"] },
+                { action: "Deny", matchers: [{ ...gateways, not: true }], from: ["echo-gateways-only"] },
+            ]);
     });
 
     it("previews no changes right after up, and after a refresh", async () => {
@@ -232,7 +278,7 @@ describe("mesh-dr against real kube-apiservers", () => {
     });
 
     it("adding a third zone creates only its objects; removing it deletes only those", async () => {
-        sandbox.run("up", "zone1", "zone2", "zone3");
+        sandbox.run("up", "global", "zone1", "zone2", "zone3");
         const three = [{ name: "zone1" }, { name: "zone2", echoReplicas: 3 }, { name: "zone3" }];
         project.configure(three);
         const added = (await preview()).ops.changes();
