@@ -7,7 +7,10 @@
 # as its argument and reads the analyzer's gRPC port from its stdout (resource/plugin/
 # analyzer_plugin.go). This does what a newer language host does for kind=analyzer: node runs
 # @pulumi/pulumi's run-policy-pack (ts-node, type-checked) on this directory, from this directory.
-# Needs `npm ci --ignore-scripts` here first, and Node >= 22 on PATH (scripts/env.sh).
+# policy/ is an npm workspace of the root package: its modules are hoisted into the root
+# node_modules, so they are found by Node's resolution from here, as the CLI's own launcher does.
+# Needs the root install (scripts/deps.sh, run by npm test and npm start) and Node >= 22 on PATH
+# (scripts/env.sh).
 set -euo pipefail
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
@@ -15,9 +18,9 @@ if [ "$major" -lt 22 ]; then
   echo "mesh-dr policy pack: needs Node >= 22 on PATH (found ${major}); source scripts/env.sh first" >&2
   exit 1
 fi
-if [ ! -d "$dir/node_modules/@pulumi/pulumi" ] || [ ! -d "$dir/node_modules/@pulumi/policy" ]; then
-  echo "mesh-dr policy pack: dependencies missing; run: (cd $dir && npm ci --ignore-scripts)" >&2
+cd "$dir"
+if ! run=$(node -p 'require.resolve("@pulumi/policy") && require.resolve("@pulumi/pulumi/cmd/run-policy-pack")' 2>/dev/null); then
+  echo "mesh-dr policy pack: dependencies missing; run: bash $(dirname "$dir")/scripts/deps.sh" >&2
   exit 1
 fi
-cd "$dir"
-exec node "$dir/node_modules/@pulumi/pulumi/cmd/run-policy-pack" "$@" "$dir"
+exec node "$run" "$@" "$dir"

@@ -9,10 +9,8 @@ started=$SECONDS
 
 step() { echo; echo "==> $* ($((SECONDS - started))s)"; }
 
-step "installing npm dependencies"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-fi
+step "npm packages"
+bash scripts/deps.sh
 
 step "toolchain (pulumi, kubernetes provider, kube-apiserver, etcd, kwok, kuma-cp)"
 bash scripts/toolchain.sh

@@ -580,6 +580,24 @@ if ((${#targets[@]} == 0)); then
   targets=("${ALL_BINS[@]}" crds)
 fi
 
+# Binaries that need no build (on PATH or in the cache at their version) need no lock either:
+# linking them cannot race a build, so `npm run test:unit` (actionlint) is not held up behind
+# another run's long build. The rest (registration, CRDs, the language host's pairing) take it.
+prebuilt() {
+  case $1 in crds | pulumi-resource-kubernetes | pulumi-language-nodejs) return 1 ;; esac
+  local v
+  v=$(want_version "$1")
+  [ -x "$CACHE_BIN/$1-$v" ] || find_on_path "$1" "$v" >/dev/null
+}
+all_prebuilt=true
+for t in "${targets[@]}"; do prebuilt "$t" || { all_prebuilt=false; break; }; done
+if $all_prebuilt; then
+  mkdir -p "$BIN_DIR"
+  for t in "${targets[@]}"; do ensure "$t"; done
+  echo "==> toolchain ready in .toolchain/bin: ${targets[*]}"
+  exit 0
+fi
+
 mkdir -p "$BIN_DIR" "$MESH_DR_CACHE"
 exec 9>"$MESH_DR_CACHE/toolchain.lock"
 if ! flock -n 9; then

@@ -3,7 +3,7 @@ import { FailoverSettings, durationMs, minimumRequestTimeoutMs } from "../compon
 import type { KongGatewayArgs } from "../components/gateway";
 import type { ZonePlatformArgs } from "../components/platform";
 import type { RouteBackend } from "../components/route";
-import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
+import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, MAX_DURATION_MS, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
 
 /** The stack config namespace: keys are `mesh-dr:<key>`. */
 export const CONFIG_NAMESPACE = "mesh-dr";
@@ -146,6 +146,8 @@ function readZones(r: Reader, raw: RawConfig, echoReplicas: number, secret: bool
         r.problem(k("zones"), raw.zones, "is empty", "list at least one zone (two or more for disaster recovery)");
     }
     const zones: ZoneConfig[] = [];
+    // Where each zone stands in the config's list, which may hold entries that are no zone.
+    const listIndex: number[] = [];
     const seen = new Set<string>();
     list.forEach((zr, i) => {
         const key = k(`zones[${i}]`);
@@ -154,7 +156,8 @@ function readZones(r: Reader, raw: RawConfig, echoReplicas: number, secret: bool
             return;
         }
         const z = r.object(key, zr, ["name", "context", "kubeconfig", "routeBackend", "echoReplicas", "failoverOrder"]);
-        if (z.name === undefined) r.problem(`${key}.name`, undefined, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
+        // An empty YAML `name:` arrives as null.
+        if (z.name == null) r.problem(`${key}.name`, z.name, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
         const name = r.string(`${key}.name`, z.name, undefined, DNS_LABEL,
             `give ${key}.name a DNS-1123 label: lower-case letters, digits and '-', e.g. "zone${i + 1}"`);
         if (name === "global") r.problem(`${key}.name`, name, "is reserved for the global control plane's own cluster", "choose another zone name");
@@ -164,30 +167,35 @@ function readZones(r: Reader, raw: RawConfig, echoReplicas: number, secret: bool
         if (name !== undefined && seen.has(name)) r.problem(`${key}.name`, name, "is used by another zone", "give every zone a distinct name");
         if (name !== undefined) seen.add(name);
         const zoneName = name ?? `zones[${i}]`;
+        listIndex.push(i);
         zones.push({
             name: zoneName,
             cluster: readCluster(r, key, z, zoneName, secret),
             routeBackend: r.oneOf(`${key}.routeBackend`, z.routeBackend, ["multizone", "local"] as const, "multizone"),
             echoReplicas: r.integer(`${key}.echoReplicas`, z.echoReplicas, echoReplicas, 1, 100),
-            failoverOrder: r.list(`${key}.failoverOrder`, z.failoverOrder)
-                .map((o, j) => r.string(`${key}.failoverOrder[${j}]`, o, "", DNS_LABEL, "name another zone")),
+            failoverOrder: r.list(`${key}.failoverOrder`, z.failoverOrder).map((o, j) => {
+                // An empty YAML entry arrives as null: it names no zone.
+                if (o == null) r.problem(`${key}.failoverOrder[${j}]`, o, "is empty", "name another zone, or remove the entry");
+                return r.string(`${key}.failoverOrder[${j}]`, o, "", DNS_LABEL, "name another zone");
+            }),
         });
     });
     // Failover targets are checked once every zone name is known.
-    zones.forEach((z, i) => z.failoverOrder.forEach((target, j) => {
-        const key = k(`zones[${i}].failoverOrder[${j}]`);
+    zones.forEach((z, n) => z.failoverOrder.forEach((target, j) => {
+        if (target === "") return; // a bad entry, already reported
+        const key = k(`zones[${listIndex[n]}].failoverOrder[${j}]`);
         if (target === z.name) r.problem(key, target, "is the zone itself", "list only other zones to fail over to");
-        else if (target !== "" && !seen.has(target)) r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
+        else if (!seen.has(target)) r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
         else if (z.failoverOrder.indexOf(target) < j) r.problem(key, target, "is listed twice", "list each zone once");
     }));
     // Two zones on one cluster would manage the same objects twice and recover from nothing.
     const clusterOwner = new Map<string, number>();
-    zones.forEach((z, i) => {
+    zones.forEach((z, n) => {
         const where = clusterKey(z.cluster);
         const first = clusterOwner.get(where);
-        if (first === undefined) clusterOwner.set(where, i);
-        else r.problem(k(`zones[${i}]`), { context: z.cluster.context, kubeconfig: z.cluster.kubeconfig && "<set>" },
-            `points at the same cluster as zones[${first}] (${zones[first].name})`,
+        if (first === undefined) clusterOwner.set(where, n);
+        else r.problem(k(`zones[${listIndex[n]}]`), { context: z.cluster.context, kubeconfig: z.cluster.kubeconfig && "<set>" },
+            `points at the same cluster as zones[${listIndex[first]}] (${zones[first].name})`,
             "give every zone its own cluster: a distinct context and/or kubeconfig");
     });
     return zones;
@@ -288,15 +296,20 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         backOffBase: r.duration(k("failover.retry.backOffBase"), rt.backOffBase, d.retry.backOffBase),
         backOffMax: r.duration(k("failover.retry.backOffMax"), rt.backOffMax, d.retry.backOffMax),
     };
-    if (durationMs(retry.backOffBase) > durationMs(retry.backOffMax)) {
+    // Cross-key checks only compare values the user set correctly, not defaults standing in for bad ones.
+    const retryKeys = ["numRetries", "perTryTimeout", "backOffBase", "backOffMax"].map(key => k(`failover.retry.${key}`));
+    if (!r.failed(...retryKeys) && durationMs(retry.backOffBase) > durationMs(retry.backOffMax)) {
         r.problem(k("failover.retry.backOffBase"), retry.backOffBase, `is longer than backOffMax (${retry.backOffMax})`,
             "make backOffBase at most backOffMax (Envoy rejects a base above the maximum)");
     }
     const minimumMs = minimumRequestTimeoutMs(retry);
     const request = r.duration(k("failover.timeout.request"), to.request, `${minimumMs}ms`);
-    if (durationMs(request) < minimumMs) {
+    if (!r.failed(...retryKeys, k("failover.timeout.request")) && durationMs(request) < minimumMs) {
         r.problem(k("failover.timeout.request"), request, `is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = ${minimumMs}ms)`,
             `raise it to at least ${minimumMs}ms, or lower failover.retry.numRetries / perTryTimeout`);
+    } else if (durationMs(request) > MAX_DURATION_MS) {
+        r.problem(k("failover.timeout.request"), request, "(what the retries need) is longer than Kuma accepts (about 292 years)",
+            "lower failover.retry.numRetries, perTryTimeout or backOffMax");
     }
     const healthCheck = {
         interval: r.duration(k("failover.healthCheck.interval"), hc.interval, d.healthCheck.interval),
@@ -305,7 +318,8 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         healthyThreshold: r.integer(k("failover.healthCheck.healthyThreshold"), hc.healthyThreshold, d.healthCheck.healthyThreshold, 1, 100),
         path: r.string(k("failover.healthCheck.path"), hc.path, d.healthCheck.path, HTTP_PATH, `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`),
     };
-    if (durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)) {
+    if (!r.failed(k("failover.healthCheck.interval"), k("failover.healthCheck.timeout")) &&
+        durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)) {
         r.problem(k("failover.healthCheck.timeout"), healthCheck.timeout, `is not shorter than the interval (${healthCheck.interval})`,
             "make the health-check timeout shorter than its interval, so checks do not overlap");
     }

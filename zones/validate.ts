@@ -44,12 +44,20 @@ export const IMAGE_REF: Pattern = {
     what: "is not an image reference",
 };
 export const DURATION: Pattern = { re: /^\d+(ms|s|m|h)$/, what: "is not a duration" };
+/** Kuma reads durations into Go's time.Duration, which holds 2^63-1 ns (about 292 years) at most. */
+export const MAX_DURATION_MS = 9_223_372_036_854;
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export class Reader {
     readonly problems: Problem[] = [];
 
     problem(key: string, value: unknown, message: string, fix: string): void {
         this.problems.push({ key, value, message, fix });
+    }
+
+    /** True when one of these keys already has a problem: checks across keys then skip it. */
+    failed(...keys: string[]): boolean {
+        return this.problems.some(p => keys.includes(p.key));
     }
 
     /** An optional object whose keys must all be known; returns {} when absent. */
@@ -114,7 +122,13 @@ export class Reader {
 
     /** A duration such as "5s", "250ms" or "1m": what Kuma policies accept. */
     duration(key: string, value: unknown, dflt: string): string {
-        return this.string(key, value, dflt, DURATION, `set ${key} to a duration such as "5s", "250ms" or "1m"`);
+        const fix = `set ${key} to a duration such as "5s", "250ms" or "1m"`;
+        const d = this.string(key, value, dflt, DURATION, fix);
+        if (d !== value) return d; // the default, or a problem already recorded
+        const [, n, unit] = /^(\d+)(\D+)$/.exec(d)!;
+        if (Number(n) * DURATION_UNIT_MS[unit] <= MAX_DURATION_MS) return d;
+        this.problem(key, value, "is longer than Kuma accepts (about 292 years)", fix);
+        return dflt;
     }
 
     list(key: string, value: unknown): unknown[] {

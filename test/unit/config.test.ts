@@ -473,3 +473,46 @@ describe("review fixes: checks added after the first round of tests", () => {
         ]);
     });
 });
+
+describe("fuzz findings (config.fuzz.test.ts), one config each", () => {
+    it("a zone whose name is left empty (null) is rejected, not named `zones[0]`", () => {
+        expect(problemsOf({ global: GLOBAL, zones: [{ name: null, context: "a" }, ZONE2] })).toEqual([
+            'mesh-dr:zones[0].name: null is required. Fix: give every zone a name, e.g. "zone1"',
+        ]);
+    });
+
+    it("an empty failover-order entry is rejected, not taken for a zone named \"\"", () => {
+        expect(problemsOf({ global: GLOBAL, zones: [{ ...ZONE1, failoverOrder: [null] }, ZONE2] })).toEqual([
+            "mesh-dr:zones[0].failoverOrder[0]: null is empty. Fix: name another zone, or remove the entry",
+        ]);
+    });
+
+    it("zones are named by their place in the list, entries that are no zone included", () => {
+        expect(problemsOf({ global: GLOBAL, zones: ["", ZONE1, { name: "zone2", context: "zone1", failoverOrder: ["zone9"] }] })).toEqual([
+            'mesh-dr:zones[0]: "" is not a map. Fix: set mesh-dr:zones[0] to {name: zone1, context: zone1}',
+            'mesh-dr:zones[2].failoverOrder[0]: "zone9" is not among the zones. Fix: use one of zone1, zone2',
+            'mesh-dr:zones[2]: {"context":"zone1"} points at the same cluster as zones[1] (zone1). Fix: give every zone its own cluster: a distinct context and/or kubeconfig',
+        ]);
+    });
+
+    it("a duration longer than Kuma holds is a problem, not a TypeError-like crash", () => {
+        const key = "mesh-dr:failover.retry.perTryTimeout";
+        expect(problemsOf(withMinimal({ failover: { retry: { perTryTimeout: "92592592592577h" } } }))).toEqual([
+            `${key}: "92592592592577h" is longer than Kuma accepts (about 292 years). Fix: set ${key} to a duration such as "5s", "250ms" or "1m"`,
+        ]);
+        // Each one fits, but the request timeout they add up to does not.
+        expect(problemsOf(withMinimal({ failover: { retry: { numRetries: 10, perTryTimeout: "2000000h", backOffMax: "2000000h" } } }))).toEqual([
+            'mesh-dr:failover.timeout.request: "151200000000000ms" (what the retries need) is longer than Kuma accepts (about 292 years). ' +
+            "Fix: lower failover.retry.numRetries, perTryTimeout or backOffMax",
+        ]);
+    });
+
+    it("checks across keys leave out a value that is already wrong", () => {
+        expect(problemsOf(withMinimal({ failover: { healthCheck: { interval: "1ms", timeout: "" } } }))).toEqual([
+            `mesh-dr:failover.healthCheck.timeout: "" is not a non-empty string. Fix: set mesh-dr:failover.healthCheck.timeout to a duration such as "5s", "250ms" or "1m"`,
+        ]);
+        expect(problemsOf(withMinimal({ failover: { retry: { backOffBase: 7, backOffMax: "1ms" } } }))).toEqual([
+            `mesh-dr:failover.retry.backOffBase: 7 is not a non-empty string. Fix: set mesh-dr:failover.retry.backOffBase to a duration such as "5s", "250ms" or "1m"`,
+        ]);
+    });
+});
