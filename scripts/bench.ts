@@ -157,11 +157,11 @@ async function benchFailover(rows: Row[]): Promise<void> {
     const scale = (replicas: number) => sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", `--replicas=${replicas}`]);
     const lists = (cp: ControlPlane, expected: string[]) => async () =>
         JSON.stringify(byPriority(await gatewayLocalities(cp, "default"))) === JSON.stringify(expected);
-    const [cp1, cp2] = zones.map(z => sandbox.controlPlane(z.name));
     const steady = { zone1: ["0:zone1", "1:zone2"], zone2: ["0:zone2", "1:zone1"] };
     try {
         process.stderr.write("[failover] sandbox up (with Kuma control planes)\n");
         sandbox.run("up", "global", "zone1", "zone2");
+        const [cp1, cp2] = zones.map(z => sandbox.controlPlane(z.name));
         const project = new Project(sandbox, root);
         project.configure(zones);
         await (await project.open()).up();
