@@ -204,14 +204,18 @@ require_pinned() {
 }
 
 # Kuma's sources: the release tarball and its go-control-plane fork (four modules), which the
-# Go module proxy refuses. Taken from $KUMA_SOURCES (default: ../shared/kuma beside the clone,
-# where the team keeps them) when it has them, else downloaded from the upstream tags on GitHub.
+# Go module proxy refuses. Taken from $KUMA_SOURCES, else ../shared/kuma beside the clone or
+# /work/shared/kuma (where the team keeps them), else downloaded from the upstream tags on GitHub.
 # Sets KUMA_SRC_DIR to a directory holding kuma-<ver>.tar.gz-style archives.
 KUMA_FORK=(go-control-plane:v0.14.0-kong-1 go-control-plane-envoy:v1.37.0-kong-1
   go-control-plane-contrib:v1.36.0-kong-1 go-control-plane-ratelimit:v0.1.0-kong-1)
 kuma_sources() {
-  local shared=${KUMA_SOURCES:-$ROOT/../shared/kuma} dl=$MESH_DR_CACHE/src/kuma-downloads f name ver sub tag
-  if [ -f "$shared/kuma-$KUMA_VERSION.tar.gz" ]; then KUMA_SRC_DIR=$(cd "$shared" && pwd); return 0; fi
+  local shared dl=$MESH_DR_CACHE/src/kuma-downloads f name ver sub tag
+  # A clone elsewhere (CI's clean clone, say) still finds the team's copy at its usual place.
+  for shared in ${KUMA_SOURCES:-} "$ROOT/../shared/kuma" /work/shared/kuma; do
+    if [ -f "$shared/kuma-$KUMA_VERSION.tar.gz" ]; then KUMA_SRC_DIR=$(cd "$shared" && pwd); return 0; fi
+  done
+  shared=${KUMA_SOURCES:-$ROOT/../shared/kuma}
   command -v curl >/dev/null 2>&1 || die "no Kuma sources in $shared and no curl to download them"
   mkdir -p "$dl"
   f=$dl/kuma-$KUMA_VERSION.tar.gz
