@@ -18,6 +18,8 @@ export interface FailoverPoliciesArgs extends FailoverSettings {
     meshName: string;
     /** Per zone, the zones to fail over to in order; zones absent here fail over to any zone. */
     failoverOrder: Record<string, string[]>;
+    /** The MMZS's Envoy cluster on the gateways, which the active health check is patched into. */
+    envoyCluster: string;
 }
 
 /** Kuma policy kinds that make failover happen, by the suffix of their object names. */
@@ -28,6 +30,9 @@ export const FAILOVER_POLICY_KINDS = {
     MeshTimeout: "timeout",
     MeshLoadBalancingStrategy: "load-balancing",
 } as const;
+
+/** The MeshProxyPatch that puts the active health check on the MMZS's Envoy cluster. */
+export const HEALTH_CHECK_PATCH_SUFFIX = "mmzs-health-check";
 export type FailoverPolicyKind = keyof typeof FAILOVER_POLICY_KINDS;
 
 /** The `to` part every failover policy shares: calls to the MMZS from any proxy of the mesh. */
@@ -93,6 +98,39 @@ export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPoli
 }
 type FailoverSpecArgs = FailoverSettings & Pick<FailoverPoliciesArgs, "targetLabels" | "failoverOrder">;
 
+/**
+ * MeshHealthCheck never reaches the MMZS cluster while another zone is reachable (see the
+ * README), so the same check is patched into that Envoy cluster directly. A check of a remote
+ * zone's endpoint goes through its zone ingress to a healthy echo there: it fails when the zone
+ * is gone, even when that zone's control plane is gone too and can no longer say so.
+ */
+export function healthCheckPatchSpec(hc: FailoverSettings["healthCheck"], envoyCluster: string) {
+    return {
+        targetRef: { kind: "Mesh" },
+        default: {
+            appendModifications: [{
+                cluster: {
+                    operation: "Patch",
+                    match: { name: envoyCluster },
+                    jsonPatches: [{ op: "add", path: "/healthChecks", value: [envoyHealthCheck(hc)] }],
+                },
+            }],
+        },
+    };
+}
+
+/** The health check as Envoy's own HealthCheck (proto JSON: durations in seconds). */
+export function envoyHealthCheck(hc: FailoverSettings["healthCheck"]) {
+    const seconds = (d: string) => `${durationMs(d) / 1000}s`;
+    return {
+        timeout: seconds(hc.timeout),
+        interval: seconds(hc.interval),
+        unhealthyThreshold: hc.unhealthyThreshold,
+        healthyThreshold: hc.healthyThreshold,
+        httpHealthCheck: { path: hc.path, expectedStatuses: [{ start: 200, end: 201 }] },
+    };
+}
+
 /** Milliseconds of a Kuma duration such as "5s", "250ms", "1m" or "1h". */
 export function durationMs(d: string): number {
     const m = /^(\d+)(ms|s|m|h)$/.exec(d);
@@ -139,9 +177,9 @@ export const KUMA_FAILOVER_INTERVALS = {
 
 /**
  * How long Kuma takes to take a dead zone's echo out of a gateway's MMZS cluster, by what Kuma
- * really configures. Active health checks do not apply: the MMZS cluster's protocol comes from
- * its endpoints' tags, cross-zone endpoints carry none, so Kuma emits no health checker for it
- * (see the README). What removes endpoints is the control plane:
+ * really configures (MeshHealthCheck does not reach the MMZS cluster; the patched-in health check
+ * adds a data-plane path, see the README). What removes endpoints from the config is the control
+ * plane:
  * - the gateway's own zone: a pod that is deleted or fails readiness makes its Dataplane inbound
  *   not ready; the next config rebuild leaves it out (store cache + xDS refresh);
  * - another zone: that zone's CP marks its MeshService Unavailable (status interval), which KDS
@@ -156,15 +194,19 @@ export function failoverDetectionModel(i: { [K in keyof typeof KUMA_FAILOVER_INT
     };
 }
 
-/** Health checks, outlier detection, retries, timeouts and zone-aware load balancing for the MMZS. */
+/**
+ * Health checks, outlier detection, retries, timeouts and zone-aware load balancing for the MMZS,
+ * and the active health check patched into its Envoy cluster.
+ */
 export class FailoverPolicies extends pulumi.ComponentResource {
     readonly policies: Record<FailoverPolicyKind, k8s.apiextensions.CustomResource>;
+    readonly healthCheckPatch: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: FailoverPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:FailoverPolicies", name, {}, opts);
-        const specs = failoverPolicySpecs(args);
-        const make = (kind: FailoverPolicyKind) => {
-            const objectName = `${args.serviceName}-${FAILOVER_POLICY_KINDS[kind]}`;
+        const specs: Record<string, object> = failoverPolicySpecs(args);
+        const make = (kind: string, suffix: string, spec = specs[kind]) => {
+            const objectName = `${args.serviceName}-${suffix}`;
             return new k8s.apiextensions.CustomResource(objectName, {
                 apiVersion: KUMA_API,
                 kind,
@@ -173,16 +215,18 @@ export class FailoverPolicies extends pulumi.ComponentResource {
                     namespace: args.systemNamespace,
                     labels: { "kuma.io/mesh": args.meshName, ...MANAGED_BY },
                 },
-                spec: specs[kind],
+                spec,
             }, { parent: this });
         };
+        const policy = (kind: FailoverPolicyKind) => make(kind, FAILOVER_POLICY_KINDS[kind]);
         this.policies = {
-            MeshHealthCheck: make("MeshHealthCheck"),
-            MeshCircuitBreaker: make("MeshCircuitBreaker"),
-            MeshRetry: make("MeshRetry"),
-            MeshTimeout: make("MeshTimeout"),
-            MeshLoadBalancingStrategy: make("MeshLoadBalancingStrategy"),
+            MeshHealthCheck: policy("MeshHealthCheck"),
+            MeshCircuitBreaker: policy("MeshCircuitBreaker"),
+            MeshRetry: policy("MeshRetry"),
+            MeshTimeout: policy("MeshTimeout"),
+            MeshLoadBalancingStrategy: policy("MeshLoadBalancingStrategy"),
         };
-        this.registerOutputs({ policies: Object.keys(this.policies) });
+        this.healthCheckPatch = make("MeshProxyPatch", HEALTH_CHECK_PATCH_SUFFIX, healthCheckPatchSpec(args.healthCheck, args.envoyCluster));
+        this.registerOutputs({ policies: [...Object.keys(this.policies), "MeshProxyPatch"] });
     }
 }

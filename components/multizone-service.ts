@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DISPLAY_NAME_LABEL, MANAGED_BY, multiZoneServiceHostname } from "./names";
+import { DISPLAY_NAME_LABEL, MANAGED_BY, multiZoneServiceEnvoyCluster, multiZoneServiceHostname } from "./names";
 
 export const KUMA_API = "kuma.io/v1alpha1";
 
@@ -32,6 +32,8 @@ export class MeshMultiZoneService extends pulumi.ComponentResource {
     readonly port: number;
     /** Labels that select this MMZS in policy targetRefs (copies synced to zones keep them). */
     readonly targetLabels: Record<string, string>;
+    /** Its Envoy cluster on the gateways. */
+    readonly envoyCluster: string;
 
     constructor(name: string, args: MeshMultiZoneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:MeshMultiZoneService", name, {}, opts);
@@ -51,6 +53,7 @@ export class MeshMultiZoneService extends pulumi.ComponentResource {
         this.hostname = this.resource.metadata.name.apply(multiZoneServiceHostname);
         this.port = args.port;
         this.targetLabels = { [DISPLAY_NAME_LABEL]: args.serviceName };
+        this.envoyCluster = multiZoneServiceEnvoyCluster(args.meshName, args.serviceName, args.systemNamespace, args.port);
 
         this.registerOutputs({ hostname: this.hostname, port: this.port });
     }

@@ -35,6 +35,15 @@ export function multiZoneServiceHostname(displayName: string): string {
     return `${displayName}.mzsvc.mesh.local`;
 }
 
+/**
+ * The Envoy cluster Kuma generates for a MeshMultiZoneService port on a proxy without workload
+ * identity (builtin mTLS; delegated gateways): `<mesh>_<name>_<namespace>__mzsvc_<port>`, as read
+ * from a real zone CP's computed config. (With MeshIdentity it would be a KRI, `kri_mzsvc_...`.)
+ */
+export function multiZoneServiceEnvoyCluster(mesh: string, name: string, namespace: string, port: number): string {
+    return `${mesh}_${name}_${namespace}__mzsvc_${port}`;
+}
+
 /** Pulumi resource name of an object in a zone: `<zone>-<kubernetes name>`, e.g. `zone1-echo`. */
 export function zoneResourceName(zone: string, k8sName: string): string {
     return `${zone}-${k8sName}`;

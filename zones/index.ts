@@ -19,7 +19,7 @@ export interface ZoneOutputs {
 
 export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
-    multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string };
+    multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string; envoyCluster: string };
     globalControlPlane: { cluster: string; namespace: string; mesh: string };
     failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
 }
@@ -49,6 +49,7 @@ export function deployStack(config: StackConfig): DeployedStack {
             ...config.failover,
             serviceName, systemNamespace, meshName,
             targetLabels: mmzs.targetLabels,
+            envoyCluster: mmzs.envoyCluster,
             failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
         }, afterMesh);
     }
@@ -78,7 +79,10 @@ export function deployStack(config: StackConfig): DeployedStack {
 
     return {
         zones,
-        multiZoneService: { name: serviceName, hostname: mmzs.hostname, port: mmzs.port, namespace: systemNamespace, cluster: config.global.cluster.name },
+        multiZoneService: {
+            name: serviceName, hostname: mmzs.hostname, port: mmzs.port, namespace: systemNamespace, cluster: config.global.cluster.name,
+            envoyCluster: mmzs.envoyCluster,
+        },
         globalControlPlane: { cluster: config.global.cluster.name, namespace: systemNamespace, mesh: meshName },
         // Kuma's own endpoint removal, with or without our failover policies.
         failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },

@@ -29,7 +29,7 @@ const KINDS = {
 };
 const MESH = "default";
 const SYSTEM_NS = "kong-mesh-system";
-const KUMA_POLICIES = ["meshhealthchecks", "meshcircuitbreakers", "meshretries", "meshtimeouts", "meshloadbalancingstrategies", "meshtrafficpermissions"];
+const KUMA_POLICIES = ["meshproxypatches", "meshhealthchecks", "meshcircuitbreakers", "meshretries", "meshtimeouts", "meshloadbalancingstrategies", "meshtrafficpermissions"];
 
 async function preview(opts: { policy?: boolean } = {}) {
     const ops = new Ops();
@@ -187,14 +187,30 @@ describe("mesh-dr against real kube-apiservers", () => {
         const local = (await gatewayEndpoints("zone1"))[0];
         expect(local.addresses, "both local echo pods").toHaveLength(2);
 
-        // What Kuma configured on that cluster: our outlier detection with panic mode off, retries
-        // to other priorities, and no active health check (the cluster's protocol is unknown
-        // because zone2's endpoints carry no protocol tag; see the README).
-        const xds = await sandbox.controlPlane("zone1").proxyConfig(MESH, GATEWAY_DATAPLANE);
-        const cluster = xds.cluster(xds.clusterMatching(MMZS_CLUSTER));
+        // What Kuma configured on that cluster: our outlier detection with panic mode off, and the
+        // active health check, which only our MeshProxyPatch puts there.
+        const expected = (await (await project.open()).outputs()).multiZoneService.value.envoyCluster;
+        const mmzsCluster = async () => {
+            const xds = await sandbox.controlPlane("zone1").proxyConfig(MESH, GATEWAY_DATAPLANE);
+            const name = xds.clusterMatching(MMZS_CLUSTER);
+            expect(name).toBe(expected);
+            return xds.cluster(name);
+        };
+        const cluster = await mmzsCluster();
         expect(cluster.outlierDetection).toMatchObject({ consecutive5xx: 5, consecutiveGatewayFailure: 5, maxEjectionPercent: 100 });
         expect(cluster.commonLbConfig).toEqual({ healthyPanicThreshold: {} }); // a Percent of 0: the zero value is omitted
-        expect(cluster.healthChecks).toBeUndefined();
+        expect(cluster.healthChecks).toHaveLength(1);
+        expect(cluster.healthChecks[0]).toMatchObject({ interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1, httpHealthCheck: { path: "/" } });
+        // The evidence that MeshHealthCheck alone does not reach it: without the patch, no check
+        // (the cluster's protocol is unknown, as zone2's endpoints carry no protocol tag).
+        sandbox.kubectl("global", ["-n", SYSTEM_NS, "delete", "meshproxypatches.kuma.io", "echo-mmzs-health-check"]);
+        try {
+            await eventually("no health check without the patch", async () => (await mmzsCluster()).healthChecks === undefined || undefined);
+            expect(sandbox.get("global", ["-n", SYSTEM_NS, "meshhealthchecks.kuma.io", "echo-health-check"])).toBeDefined();
+        } finally {
+            await up(); // puts the patch back
+        }
+        await eventually("the health check back", async () => (await mmzsCluster()).healthChecks?.length === 1 || undefined);
 
         // Priorities stay put: zone2 keeps priority 1, and Envoy spills over to it as priority 0 is empty.
         try {

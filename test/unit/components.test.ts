@@ -120,10 +120,11 @@ describe("MeshSettings", () => {
 });
 
 describe("FailoverPolicies", () => {
-    it("creates the five failover policies, each targeting the MMZS by label", async () => {
+    it("creates the five failover policies, each targeting the MMZS by label, and patches the health check into its Envoy cluster", async () => {
         new FailoverPolicies("echo-failover", {
             ...FAILOVER, serviceName: "echo", targetLabels: { "kuma.io/display-name": "echo" },
             systemNamespace: "kong-mesh-system", meshName: "default", failoverOrder: {},
+            envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027",
         });
         await rec.settle();
         const kinds = ["MeshHealthCheck", "MeshCircuitBreaker", "MeshRetry", "MeshTimeout", "MeshLoadBalancingStrategy"];
@@ -134,6 +135,20 @@ describe("FailoverPolicies", () => {
             expect(p.spec.targetRef).toEqual({ kind: "Mesh" });
             expect(p.spec.to[0].targetRef).toEqual({ kind: "MeshMultiZoneService", labels: { "kuma.io/display-name": "echo" } });
         });
+        const patch = rec.one("kubernetes:kuma.io/v1alpha1:MeshProxyPatch", "echo-mmzs-health-check").inputs;
+        expect(patch.metadata).toMatchObject({ namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
+        expect(patch.spec.default.appendModifications).toEqual([{
+            cluster: {
+                operation: "Patch",
+                match: { name: "default_echo_kong-mesh-system__mzsvc_1027" },
+                jsonPatches: [{
+                    op: "add", path: "/healthChecks", value: [{
+                        timeout: "2s", interval: "5s", unhealthyThreshold: 2, healthyThreshold: 1,
+                        httpHealthCheck: { path: "/", expectedStatuses: [{ start: 200, end: 201 }] },
+                    }],
+                }],
+            },
+        }]);
     });
 });
 

@@ -62,7 +62,7 @@ describe("the program from the minimal stack config", () => {
         expect(kuma.map(r => r.type.split(":").pop()).sort()).toEqual([
             "MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshMultiZoneService",
             // The control plane's own Mesh, adopted: only our fields are applied to it.
-            "MeshPatch", "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
+            "MeshPatch", "MeshProxyPatch", "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
         ]);
         for (const r of kuma) {
             expect(rec.providerName(r), r.name).toBe("global");
@@ -136,7 +136,8 @@ describe("the program's exports", () => {
         expect(await valueOf(stack.zones.zone1.gateway)).toBe("kong");
         expect(await valueOf(stack.zones.zone1.route)).toBe("echo");
         expect(await valueOf(stack.multiZoneService.hostname)).toBe("echo.mzsvc.mesh.local");
-        expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "global" });
+        expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "global",
+            envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027" });
         expect(stack.globalControlPlane).toEqual({ cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
         // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops elsewhere.
         expect(stack.failover).toEqual({ enabled: true, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
