@@ -208,7 +208,8 @@ describe("mesh-dr against real kube-apiservers", () => {
             await eventually("no health check without the patch", async () => (await mmzsCluster()).healthChecks === undefined || undefined);
             expect(sandbox.get("global", ["-n", SYSTEM_NS, "meshhealthchecks.kuma.io", "echo-health-check"])).toBeDefined();
         } finally {
-            await up(); // puts the patch back
+            // The refresh notices the deletion, so up puts the patch back.
+            await (await project.open()).up({ refresh: true });
         }
         await eventually("the health check back", async () => (await mmzsCluster()).healthChecks?.length === 1 || undefined);
 
