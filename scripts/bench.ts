@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ControlPlane, byPriority, gatewayLocalities } from "../test/e2e/kuma";
+import { ControlPlane, gatewayListsNow } from "../test/e2e/kuma";
 import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -155,8 +155,7 @@ async function benchFailover(rows: Row[]): Promise<void> {
     const sandbox = new Sandbox(path.join(root, "sandbox"), 29443);
     const zones = [{ name: "zone1" }, { name: "zone2" }];
     const scale = (replicas: number) => sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", `--replicas=${replicas}`]);
-    const lists = (cp: ControlPlane, expected: string[]) => async () =>
-        JSON.stringify(byPriority(await gatewayLocalities(cp, "default"))) === JSON.stringify(expected);
+    const lists = (cp: ControlPlane, expected: string[]) => () => gatewayListsNow(cp, "default", expected);
     const steady = { zone1: ["0:zone1", "1:zone2"], zone2: ["0:zone2", "1:zone1"] };
     try {
         process.stderr.write("[failover] sandbox up (with Kuma control planes)\n");

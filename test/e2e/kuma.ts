@@ -98,3 +98,8 @@ export async function gatewayLocalities(cp: ControlPlane, mesh: string): Promise
 export function byPriority(localities: Locality[]): string[] {
     return localities.map(l => `${l.priority}:${l.zone}`);
 }
+
+/** Whether the gateway's MMZS cluster lists exactly these `priority:zone` entries, in order. */
+export async function gatewayListsNow(cp: ControlPlane, mesh: string, expected: string[]): Promise<boolean> {
+    return JSON.stringify(byPriority(await gatewayLocalities(cp, mesh))) === JSON.stringify(expected);
+}

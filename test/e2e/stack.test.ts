@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
-import { GATEWAY_DATAPLANE, MMZS_CLUSTER, byPriority, gatewayLocalities } from "./kuma";
+import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "./kuma";
 import { Ops, Project, ROOT, Sandbox, Zone, eventually, tempRoot } from "./support";
 
 const root = tempRoot();
@@ -95,14 +95,11 @@ function leftovers(zone: string): string[] {
 }
 
 const gatewayEndpoints = (zone: string) => gatewayLocalities(sandbox.controlPlane(zone), MESH);
-const gatewayZones = async (zone: string) => byPriority(await gatewayEndpoints(zone));
 
 /** Waits until the zone's gateway config lists exactly these `priority:zone` entries. */
 async function gatewayListsExactly(zone: string, expected: string[]) {
-    return eventually(`${zone} gateway lists ${expected.join(" ")}`, async () => {
-        const seen = await gatewayZones(zone);
-        return JSON.stringify(seen) === JSON.stringify(expected) ? seen : undefined;
-    });
+    return eventually(`${zone} gateway lists ${expected.join(" ")}`,
+        async () => (await gatewayListsNow(sandbox.controlPlane(zone), MESH, expected)) || undefined);
 }
 
 beforeAll(() => {
