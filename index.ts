@@ -1,11 +1,11 @@
-// mesh-dr: Kong Mesh multi-zone disaster recovery. Config is read and validated first, so a bad
-// stack config fails here with every problem listed and nothing registered.
+// mesh-dr: Kong Mesh multi-zone disaster recovery. Config is read and validated first, and an API
+// global control plane is reached, so a bad stack config fails here with every problem listed and
+// nothing registered.
 import { loadConfig } from "./zones/config";
+import { checkGlobalControlPlane } from "./zones/global";
 import { deployStack } from "./zones";
 
-const stack = deployStack(loadConfig());
+const config = loadConfig();
 
-export const zones = stack.zones;
-export const multiZoneService = stack.multiZoneService;
-export const globalControlPlane = stack.globalControlPlane;
-export const failover = stack.failover;
+// Stack outputs: zones, multiZoneService, globalControlPlane, failover.
+export = checkGlobalControlPlane(config.global, config.mesh).then(() => deployStack(config));

@@ -1,7 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY } from "./names";
-import { KUMA_API } from "./multizone-service";
+import { GlobalControlPlane } from "./global-control-plane";
 
 export interface FailoverSettings {
     healthCheck: { interval: string; timeout: string; unhealthyThreshold: number; healthyThreshold: number; path: string };
@@ -14,7 +12,7 @@ export interface FailoverPoliciesArgs extends FailoverSettings {
     /** The MMZS the policies target, by the labels its synced copies keep. */
     serviceName: string;
     targetLabels: Record<string, string>;
-    systemNamespace: string;
+    controlPlane: GlobalControlPlane;
     meshName: string;
     /** Per zone, the zones to fail over to in order; zones absent here fail over to any zone. */
     failoverOrder: Record<string, string[]>;
@@ -199,24 +197,16 @@ export function failoverDetectionModel(i: { [K in keyof typeof KUMA_FAILOVER_INT
  * and the active health check patched into its Envoy cluster.
  */
 export class FailoverPolicies extends pulumi.ComponentResource {
-    readonly policies: Record<FailoverPolicyKind, k8s.apiextensions.CustomResource>;
-    readonly healthCheckPatch: k8s.apiextensions.CustomResource;
+    readonly policies: Record<FailoverPolicyKind, pulumi.CustomResource>;
+    readonly healthCheckPatch: pulumi.CustomResource;
 
     constructor(name: string, args: FailoverPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:FailoverPolicies", name, {}, opts);
         const specs: Record<string, object> = failoverPolicySpecs(args);
         const make = (kind: string, suffix: string, spec = specs[kind]) => {
             const objectName = `${args.serviceName}-${suffix}`;
-            return new k8s.apiextensions.CustomResource(objectName, {
-                apiVersion: KUMA_API,
-                kind,
-                metadata: {
-                    name: objectName,
-                    namespace: args.systemNamespace,
-                    labels: { "kuma.io/mesh": args.meshName, ...MANAGED_BY },
-                },
-                spec,
-            }, { parent: this });
+            return args.controlPlane.place(objectName, { kind, name: objectName, mesh: args.meshName, spec },
+                { parent: this }).resource;
         };
         const policy = (kind: FailoverPolicyKind) => make(kind, FAILOVER_POLICY_KINDS[kind]);
         this.policies = {

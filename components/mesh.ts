@@ -1,11 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY } from "./names";
-import { KUMA_API } from "./multizone-service";
+import { GlobalControlPlane } from "./global-control-plane";
 
 export const MTLS_BACKEND = "ca-1";
 
 export interface MeshSettingsArgs {
+    controlPlane: GlobalControlPlane;
     meshName: string;
     /** `create` a Mesh we own, or `patch` one the control-plane install created. */
     mode: "create" | "patch";
@@ -29,21 +28,16 @@ export function meshSpec(args: Pick<MeshSettingsArgs, "meshServicesMode" | "zone
 
 /** The Mesh the zones share, created or patched on the global control plane. */
 export class MeshSettings extends pulumi.ComponentResource {
-    readonly mesh: k8s.apiextensions.CustomResource | k8s.apiextensions.CustomResourcePatch;
+    readonly mesh: pulumi.CustomResource;
 
     constructor(name: string, args: MeshSettingsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:MeshSettings", name, {}, opts);
-        const props = {
-            apiVersion: KUMA_API,
-            kind: "Mesh",
-            metadata: { name: args.meshName, labels: { ...MANAGED_BY } },
-            spec: meshSpec(args),
-        };
-        // A patch server-side-applies only our fields to a Mesh someone else created (for
-        // instance the control plane's `default`), and gives them back on destroy.
-        this.mesh = args.mode === "patch"
-            ? new k8s.apiextensions.CustomResourcePatch(name, props, { parent: this })
-            : new k8s.apiextensions.CustomResource(name, props, { parent: this });
-        this.registerOutputs({ mesh: this.mesh.metadata.name });
+        // Patched: only our fields are set on a Mesh someone else created (for instance the
+        // control plane's `default`), and given back on destroy.
+        const placed = args.controlPlane.place(name, {
+            kind: "Mesh", name: args.meshName, spec: meshSpec(args), adopt: args.mode === "patch",
+        }, { parent: this });
+        this.mesh = placed.resource;
+        this.registerOutputs({ mesh: placed.name });
     }
 }

@@ -1,14 +1,11 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DISPLAY_NAME_LABEL, MANAGED_BY, multiZoneServiceEnvoyCluster, multiZoneServiceHostname } from "./names";
-
-export const KUMA_API = "kuma.io/v1alpha1";
+import { GlobalControlPlane } from "./global-control-plane";
+import { DISPLAY_NAME_LABEL, multiZoneServiceEnvoyCluster, multiZoneServiceHostname } from "./names";
 
 export interface MeshMultiZoneServiceArgs {
+    controlPlane: GlobalControlPlane;
     /** The MMZS name, also the display name of the zones' MeshServices it joins (`echo`). */
     serviceName: string;
-    /** The global control plane's system namespace: the only one its webhook accepts. */
-    systemNamespace: string;
     meshName: string;
     /** The echo port; every zone's Service and route use the same. */
     port: number;
@@ -23,10 +20,10 @@ export function meshMultiZoneServiceSpec(serviceName: string, port: number) {
 
 /**
  * The global MeshMultiZoneService joining every zone's `echo` MeshService. It lives on the
- * global control plane's cluster; its hostname and port are what the zones' routes point at.
+ * global control plane; its hostname and port are what the zones' routes point at.
  */
 export class MeshMultiZoneService extends pulumi.ComponentResource {
-    readonly resource: k8s.apiextensions.CustomResource;
+    readonly resource: pulumi.CustomResource;
     /** `<name>.mzsvc.mesh.local`: the ExternalName target in every zone. */
     readonly hostname: pulumi.Output<string>;
     readonly port: number;
@@ -38,22 +35,17 @@ export class MeshMultiZoneService extends pulumi.ComponentResource {
     constructor(name: string, args: MeshMultiZoneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:MeshMultiZoneService", name, {}, opts);
 
-        this.resource = new k8s.apiextensions.CustomResource(name, {
-            apiVersion: KUMA_API,
-            kind: "MeshMultiZoneService",
-            metadata: {
-                name: args.serviceName,
-                namespace: args.systemNamespace,
-                labels: { "kuma.io/mesh": args.meshName, ...MANAGED_BY },
-            },
+        const placed = args.controlPlane.place(name, {
+            kind: "MeshMultiZoneService", name: args.serviceName, mesh: args.meshName,
             spec: meshMultiZoneServiceSpec(args.serviceName, args.port),
         }, { parent: this });
+        this.resource = placed.resource;
 
         // Derived from the created object's name, so the routes wait for the MMZS to exist.
-        this.hostname = this.resource.metadata.name.apply(multiZoneServiceHostname);
+        this.hostname = placed.name.apply(multiZoneServiceHostname);
         this.port = args.port;
         this.targetLabels = { [DISPLAY_NAME_LABEL]: args.serviceName };
-        this.envoyCluster = multiZoneServiceEnvoyCluster(args.meshName, args.serviceName, args.systemNamespace, args.port);
+        this.envoyCluster = multiZoneServiceEnvoyCluster(args.meshName, args.serviceName, args.controlPlane.namespace, args.port);
 
         this.registerOutputs({ hostname: this.hostname, port: this.port });
     }

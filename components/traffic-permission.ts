@@ -1,11 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ECHO_LABELS, GATEWAY_POD_LABELS, MANAGED_BY } from "./names";
-import { KUMA_API } from "./multizone-service";
+import { GlobalControlPlane } from "./global-control-plane";
+import { ECHO_LABELS, GATEWAY_POD_LABELS } from "./names";
 
 export interface EchoTrafficPermissionArgs {
+    controlPlane: GlobalControlPlane;
     serviceName: string;
-    systemNamespace: string;
     meshName: string;
 }
 
@@ -25,17 +24,15 @@ export function gatewaysOnlyPermissionSpec() {
 }
 
 export class EchoTrafficPermission extends pulumi.ComponentResource {
-    readonly permission: k8s.apiextensions.CustomResource;
+    readonly permission: pulumi.CustomResource;
 
     constructor(name: string, args: EchoTrafficPermissionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:EchoTrafficPermission", name, {}, opts);
         const objectName = `${args.serviceName}-gateways-only`;
-        this.permission = new k8s.apiextensions.CustomResource(objectName, {
-            apiVersion: KUMA_API,
-            kind: "MeshTrafficPermission",
-            metadata: { name: objectName, namespace: args.systemNamespace, labels: { "kuma.io/mesh": args.meshName, ...MANAGED_BY } },
-            spec: gatewaysOnlyPermissionSpec(),
+        const placed = args.controlPlane.place(objectName, {
+            kind: "MeshTrafficPermission", name: objectName, mesh: args.meshName, spec: gatewaysOnlyPermissionSpec(),
         }, { parent: this });
-        this.registerOutputs({ permission: this.permission.metadata.name });
+        this.permission = placed.resource;
+        this.registerOutputs({ permission: placed.name });
     }
 }

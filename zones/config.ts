@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FailoverSettings, durationMs, minimumRequestTimeoutMs } from "../components/failover";
 import type { KongGatewayArgs } from "../components/gateway";
+import type { KumaApiConnection } from "../components/kuma-api";
 import type { ZonePlatformArgs } from "../components/platform";
 import type { RouteBackend } from "../components/route";
 import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, MAX_DURATION_MS, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
@@ -42,11 +43,21 @@ export interface PlatformConfig extends Omit<ZonePlatformArgs, "zone"> {
     install: boolean;
 }
 
-export interface GlobalConfig {
+/** A global control plane on Kubernetes: its objects are custom resources on its own cluster. */
+export interface KubernetesGlobalConfig {
+    kind: "kubernetes";
     /** The global control plane's own cluster (Kuma: never a zone's). */
     cluster: ClusterConfig;
     systemNamespace: string;
 }
+
+/** A Universal or Konnect global control plane: its objects go through Kuma's HTTP API. */
+export interface ApiGlobalConfig {
+    kind: "api";
+    api: KumaApiConnection;
+}
+
+export type GlobalConfig = KubernetesGlobalConfig | ApiGlobalConfig;
 
 export type MeshServicesMode = "Exclusive" | "Everywhere" | "ReachableBackends";
 
@@ -110,6 +121,7 @@ export const DEFAULTS = {
 const DNS_ORDER: Pattern = { re: /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/, what: "is not a list of DNS record types" };
 const SEMVER: Pattern = { re: /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, what: "is not an exact version (x.y.z)" };
 const REPO_URL: Pattern = { re: /^(https?|oci):\/\/\S+$/, what: "is not an http(s) or oci URL" };
+const HTTP_URL: Pattern = { re: /^https?:\/\/[^\s/]+(\/\S*)?$/, what: "is not an http(s) URL" };
 const HTTP_PATH: Pattern = { re: /^\/\S*$/, what: "is not an absolute HTTP path" };
 const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
 
@@ -209,12 +221,13 @@ function clusterKey(c: ClusterConfig): string {
 /** Kuma's rule for a global control plane on Kubernetes, quoted in every problem that breaks it. */
 export const GLOBAL_OWN_CLUSTER_RULE = "a global control plane on Kubernetes must run on a cluster of its own, " +
     "apart from the objects the zone control planes sync (Kuma's multi-zone deployment docs)";
-const GLOBAL_FIX = `give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> ` +
-    "(or global.kubeconfig)";
+const GLOBAL_FIX = "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> " +
+    "(or global.kubeconfig); or, for a Universal or Konnect global control plane, its API: pulumi config set --path 'global.api.url' <url>";
 
 function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: boolean): GlobalConfig {
     if (raw.global == null) r.problem(k("global"), raw.global, `is required: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
-    const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace"]);
+    const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace", "api"]);
+    if (g.api != null) return readGlobalApi(r, g, secret);
     const systemNamespace = r.string(k("global.systemNamespace"), g.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
         `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
     // Earlier versions put the global control plane on a zone's cluster; Kuma forbids it.
@@ -229,7 +242,31 @@ function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: bool
         r.problem(k("global"), { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
             `points at zone ${sameAsZone.name}'s cluster: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     }
-    return { cluster, systemNamespace };
+    return { kind: "kubernetes", cluster, systemNamespace };
+}
+
+/** `global.api`: Kuma's HTTP API instead of a cluster; the token is a secret like a kubeconfig. */
+function readGlobalApi(r: Reader, g: Record<string, unknown>, secret: boolean): ApiGlobalConfig {
+    const clusterKeys = ["zone", "context", "kubeconfig", "systemNamespace"].filter(key => g[key] != null);
+    if (clusterKeys.length > 0) {
+        r.problem(k("global"), Object.fromEntries(clusterKeys.map(key => [key, key === "kubeconfig" ? "<set>" : g[key]])),
+            "sets a cluster's keys as well as api: a global control plane is either on a Kubernetes cluster or reached through its API",
+            `keep api (Universal, Konnect) or ${clusterKeys.join("/")} (Kubernetes), not both`);
+    }
+    const a = r.object(k("global.api"), g.api, ["url", "token", "caCert"]);
+    if (a.url == null) {
+        r.problem(k("global.api.url"), a.url, "is required", "set the global control plane's API URL, e.g. https://kuma-global.example.com:5682");
+    }
+    const url = r.string(k("global.api.url"), a.url, "", HTTP_URL,
+        "set the API's base URL, e.g. https://kuma-global.example.com:5682 or Konnect's https://<region>.api.konghq.com/v1/mesh/control-planes/<id>/api");
+    const token = r.string(k("global.api.token"), a.token, undefined);
+    if (token !== undefined && !secret) {
+        r.problem(k("global.api.token"), "<token>", "holds a token in plain text",
+            "store it as a secret: pulumi config set --secret --path 'global.api.token' <token>");
+    }
+    const caCert = r.string(k("global.api.caCert"), a.caCert, undefined, undefined,
+        "set it to the PEM file of the CA that signed the API's certificate, or its contents");
+    return { kind: "api", api: { url, token, caCert } };
 }
 
 function readMesh(r: Reader, raw: RawConfig): MeshConfig {
@@ -366,9 +403,9 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     return config;
 }
 
-/** Every cluster of the stack: each zone's, then the global control plane's. */
+/** Every cluster of the stack: each zone's, then the global control plane's when it has one. */
 export function clustersOf(config: StackConfig): ClusterConfig[] {
-    return [...config.zones.map(z => z.cluster), config.global.cluster];
+    return [...config.zones.map(z => z.cluster), ...(config.global.kind === "kubernetes" ? [config.global.cluster] : [])];
 }
 
 /**

@@ -7,6 +7,7 @@ import { K8S_NAMES } from "../components/names";
 import { EchoTrafficPermission } from "../components/traffic-permission";
 import { MeshZone } from "../components/zone";
 import { StackConfig, clustersOf } from "./config";
+import { globalControlPlane, globalControlPlaneOutput } from "./global";
 import { clusterProvider } from "./providers";
 
 export interface ZoneOutputs {
@@ -19,8 +20,8 @@ export interface ZoneOutputs {
 
 export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
-    multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string; envoyCluster: string };
-    globalControlPlane: { cluster: string; namespace: string; mesh: string };
+    multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; envoyCluster: string };
+    globalControlPlane: ReturnType<typeof globalControlPlaneOutput>;
     failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
 }
 
@@ -29,32 +30,31 @@ export function deployStack(config: StackConfig): DeployedStack {
     const providers = new Map<string, k8s.Provider>(
         clustersOf(config).map(c => [c.name, clusterProvider(c, config.skipUnreachableClusters)]));
     const providerOf = (cluster: { name: string }) => providers.get(cluster.name)!;
-    const globalOpts = { provider: providerOf(config.global.cluster) };
-    const { systemNamespace } = config.global;
+    const controlPlane = globalControlPlane(config.global, providerOf);
     const meshName = config.mesh.name;
     const serviceName = K8S_NAMES.multiZoneService;
 
     // Policies and the MMZS name the Mesh, so they wait for it when we manage it.
     const mesh = config.mesh.manage === "none" ? undefined : new MeshSettings(`${meshName}-mesh`, {
-        meshName, mode: config.mesh.manage, meshServicesMode: config.mesh.meshServicesMode, zoneEgress: config.mesh.zoneEgress,
-    }, globalOpts);
-    const afterMesh = { ...globalOpts, dependsOn: mesh ? [mesh] : [] };
+        controlPlane, meshName, mode: config.mesh.manage, meshServicesMode: config.mesh.meshServicesMode, zoneEgress: config.mesh.zoneEgress,
+    });
+    const afterMesh = { dependsOn: mesh ? [mesh] : [] };
 
     const mmzs = new MeshMultiZoneService(`${serviceName}-mmzs`, {
-        serviceName, systemNamespace, meshName, port: config.echo.port,
+        controlPlane, serviceName, meshName, port: config.echo.port,
     }, afterMesh);
 
     if (config.failover.enabled) {
         new FailoverPolicies(`${serviceName}-failover`, {
             ...config.failover,
-            serviceName, systemNamespace, meshName,
+            controlPlane, serviceName, meshName,
             targetLabels: mmzs.targetLabels,
             envoyCluster: mmzs.envoyCluster,
             failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
         }, afterMesh);
     }
     if (config.gatewaysOnly) {
-        new EchoTrafficPermission(`${serviceName}-permission`, { serviceName, systemNamespace, meshName }, afterMesh);
+        new EchoTrafficPermission(`${serviceName}-permission`, { controlPlane, serviceName, meshName }, afterMesh);
     }
 
     const { install: installPlatform, ...platform } = config.platform;
@@ -80,10 +80,9 @@ export function deployStack(config: StackConfig): DeployedStack {
     return {
         zones,
         multiZoneService: {
-            name: serviceName, hostname: mmzs.hostname, port: mmzs.port, namespace: systemNamespace, cluster: config.global.cluster.name,
-            envoyCluster: mmzs.envoyCluster,
+            name: serviceName, hostname: mmzs.hostname, port: mmzs.port, envoyCluster: mmzs.envoyCluster,
         },
-        globalControlPlane: { cluster: config.global.cluster.name, namespace: systemNamespace, mesh: meshName },
+        globalControlPlane: globalControlPlaneOutput(config.global, meshName),
         // Kuma's own endpoint removal, with or without our failover policies.
         failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },
     };

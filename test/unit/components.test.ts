@@ -1,9 +1,11 @@
 // Each component alone, under mocks: its children, their names, parents' providers and fields.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { EchoWorkload } from "../../components/echo";
 import { FailoverPolicies } from "../../components/failover";
 import { KongGateway } from "../../components/gateway";
+import { KubernetesGlobal } from "../../components/global-control-plane";
 import { MeshSettings, meshSpec } from "../../components/mesh";
 import { MeshMultiZoneService } from "../../components/multizone-service";
 import { ZonePlatform } from "../../components/platform";
@@ -22,6 +24,9 @@ const FAILOVER = {
     retry: { numRetries: 3, perTryTimeout: "2s", backOffBase: "25ms", backOffMax: "250ms" },
     timeout: { connect: "2s", request: "8750ms" },
 };
+
+/** A Kubernetes global control plane whose objects go to the `global` provider's cluster. */
+const kubernetesGlobal = (namespace = "kong-mesh-system") => new KubernetesGlobal(namespace, new k8s.Provider("global", {}));
 
 function childTypes(): string[] {
     return rec.resources.map(r => `${r.type.split(":").pop()}/${r.name}`).sort();
@@ -79,7 +84,7 @@ describe("EchoRoute", () => {
 
 describe("MeshMultiZoneService", () => {
     it("derives its hostname from its name and keeps the port it was given", async () => {
-        const mmzs = new MeshMultiZoneService("echo-mmzs", { serviceName: "echo", systemNamespace: "kuma-system", meshName: "prod", port: 9000 });
+        const mmzs = new MeshMultiZoneService("echo-mmzs", { controlPlane: kubernetesGlobal("kuma-system"), serviceName: "echo", meshName: "prod", port: 9000 });
         expect(await valueOf(mmzs.hostname)).toBe("echo.mzsvc.mesh.local");
         expect(mmzs.port).toBe(9000);
         expect(mmzs.targetLabels).toEqual({ "kuma.io/display-name": "echo" });
@@ -92,7 +97,7 @@ describe("MeshMultiZoneService", () => {
 
 describe("MeshSettings", () => {
     it("creates a Mesh with builtin mTLS and MeshServices enabled", async () => {
-        new MeshSettings("default-mesh", { meshName: "default", mode: "create", meshServicesMode: "Exclusive", zoneEgress: false });
+        new MeshSettings("default-mesh", { controlPlane: kubernetesGlobal(), meshName: "default", mode: "create", meshServicesMode: "Exclusive", zoneEgress: false });
         await rec.settle();
         const mesh = rec.one("kubernetes:kuma.io/v1alpha1:Mesh", "default-mesh").inputs;
         expect(mesh.metadata.name).toBe("default");
@@ -110,7 +115,7 @@ describe("MeshSettings", () => {
     });
 
     it("patches an existing Mesh instead of creating one", async () => {
-        new MeshSettings("default-mesh", { meshName: "default", mode: "patch", meshServicesMode: "Everywhere", zoneEgress: true });
+        new MeshSettings("default-mesh", { controlPlane: kubernetesGlobal(), meshName: "default", mode: "patch", meshServicesMode: "Everywhere", zoneEgress: true });
         await rec.settle();
         const patch = rec.one("kubernetes:kuma.io/v1alpha1:MeshPatch", "default-mesh").inputs;
         expect(patch.spec.meshServices.mode).toBe("Everywhere");
@@ -123,7 +128,7 @@ describe("FailoverPolicies", () => {
     it("creates the five failover policies, each targeting the MMZS by label, and patches the health check into its Envoy cluster", async () => {
         new FailoverPolicies("echo-failover", {
             ...FAILOVER, serviceName: "echo", targetLabels: { "kuma.io/display-name": "echo" },
-            systemNamespace: "kong-mesh-system", meshName: "default", failoverOrder: {},
+            controlPlane: kubernetesGlobal(), meshName: "default", failoverOrder: {},
             envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027",
         });
         await rec.settle();
@@ -154,7 +159,7 @@ describe("FailoverPolicies", () => {
 
 describe("EchoTrafficPermission", () => {
     it("denies the mesh and allows only gateway pods to call echo", async () => {
-        new EchoTrafficPermission("echo-permission", { serviceName: "echo", systemNamespace: "kong-mesh-system", meshName: "default" });
+        new EchoTrafficPermission("echo-permission", { controlPlane: kubernetesGlobal(), serviceName: "echo", meshName: "default" });
         await rec.settle();
         const mtp = rec.one("kubernetes:kuma.io/v1alpha1:MeshTrafficPermission", "echo-gateways-only").inputs;
         expect(mtp.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "echo" } });

@@ -11,7 +11,8 @@ const GLOBAL = { context: "mesh-global" };
 const MINIMAL: RawConfig = { global: GLOBAL, zones: [ZONE1, ZONE2] };
 const withMinimal = (extra: RawConfig): RawConfig => ({ ...MINIMAL, ...extra });
 const OWN_CLUSTER = GLOBAL_OWN_CLUSTER_RULE;
-const GLOBAL_FIX = "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> (or global.kubeconfig)";
+const GLOBAL_FIX = "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> (or global.kubeconfig); " +
+    "or, for a Universal or Konnect global control plane, its API: pulumi config set --path 'global.api.url' <url>";
 
 const DNS_LABEL = LABEL.what;
 const DNS_SUBDOMAIN = SUBDOMAIN.what;
@@ -58,7 +59,7 @@ describe("the minimal config", () => {
     });
 
     it("puts the global control plane on its own cluster, in kong-mesh-system", () => {
-        expect(config.global).toEqual({ cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kong-mesh-system" });
+        expect(config.global).toEqual({ kind: "kubernetes", cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kong-mesh-system" });
         expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2", "global"]);
     });
 
@@ -114,7 +115,7 @@ describe("accepted values", () => {
 
     it("puts the global control plane on a cluster of its own", () => {
         const config = accepts(withMinimal({ global: { context: "mesh-global", systemNamespace: "kuma-system" } }));
-        expect(config.global).toEqual({ cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kuma-system" });
+        expect(config.global).toEqual({ kind: "kubernetes", cluster: { name: "global", context: "mesh-global" }, systemNamespace: "kuma-system" });
         expect(clustersOf(config).map(c => c.name)).toEqual(["zone1", "zone2", "global"]);
     });
 
@@ -182,7 +183,7 @@ describe("kubeconfig values", () => {
             `pulumi config set --secret --path 'global.kubeconfig' < kubeconfig.yaml, or give a file path instead`;
         expect(problemsOf(withMinimal({ global: { kubeconfig: KUBECONFIG } }))).toEqual([problem]);
         expect(problemsOf(withMinimal({ global: { kubeconfig: KUBECONFIG } }), ["zones"])).toEqual([problem]);
-        expect(accepts(withMinimal({ global: { kubeconfig: KUBECONFIG } }), ["global"]).global.cluster.kubeconfig).toBe(KUBECONFIG);
+        expect(accepts(withMinimal({ global: { kubeconfig: KUBECONFIG } }), ["global"]).global).toMatchObject({ cluster: { kubeconfig: KUBECONFIG } });
     });
 });
 
@@ -198,7 +199,7 @@ const CASES: Record<string, Case[]> = {
         ["an unknown top-level key", withMinimal({ replicas: 3 }), unknownKey("mesh-dr:replicas", "3", TOP_LEVEL)],
         ["an unknown zone key", { global: GLOBAL, zones: [ZONE1, { ...ZONE2, replicas: 3 }] }, unknownKey("mesh-dr:zones[1].replicas", "3", ZONE_KEYS)],
         ["an unknown global key", withMinimal({ global: { namespace: "kuma-system" } }),
-            unknownKey("mesh-dr:global.namespace", '"kuma-system"', "zone, context, kubeconfig, systemNamespace"),
+            unknownKey("mesh-dr:global.namespace", '"kuma-system"', "zone, context, kubeconfig, systemNamespace, api"),
             `mesh-dr:global: {"namespace":"kuma-system"} names no cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
         ["an unknown echo key", withMinimal({ echo: { tag: "0.3.0" } }), unknownKey("mesh-dr:echo.tag", '"0.3.0"', "image, replicas, port")],
         ["an unknown gateway key", withMinimal({ gateway: { class: "kong" } }),
@@ -222,7 +223,7 @@ const CASES: Record<string, Case[]> = {
         ["echo given as a string", withMinimal({ echo: "kong/go-echo" }),
             'mesh-dr:echo: "kong/go-echo" is not an object. Fix: set mesh-dr:echo to a map with keys image, replicas, port'],
         ["global given as a zone name", withMinimal({ global: "zone1" }),
-            'mesh-dr:global: "zone1" is not an object. Fix: set mesh-dr:global to a map with keys zone, context, kubeconfig, systemNamespace',
+            'mesh-dr:global: "zone1" is not an object. Fix: set mesh-dr:global to a map with keys zone, context, kubeconfig, systemNamespace, api',
             `mesh-dr:global: "zone1" names no cluster: ${OWN_CLUSTER}. Fix: ${GLOBAL_FIX}`],
         ["failover.retry given as a number", withMinimal({ failover: { retry: 3 } }),
             "mesh-dr:failover.retry: 3 is not an object. Fix: set mesh-dr:failover.retry to a map with keys numRetries, perTryTimeout, backOffBase, backOffMax"],

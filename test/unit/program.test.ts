@@ -136,9 +136,9 @@ describe("the program's exports", () => {
         expect(await valueOf(stack.zones.zone1.gateway)).toBe("kong");
         expect(await valueOf(stack.zones.zone1.route)).toBe("echo");
         expect(await valueOf(stack.multiZoneService.hostname)).toBe("echo.mzsvc.mesh.local");
-        expect(stack.multiZoneService).toMatchObject({ name: "echo", port: 1027, namespace: "kong-mesh-system", cluster: "global",
+        expect(stack.multiZoneService).toEqual({ name: "echo", port: 1027, hostname: stack.multiZoneService.hostname,
             envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027" });
-        expect(stack.globalControlPlane).toEqual({ cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
+        expect(stack.globalControlPlane).toEqual({ kind: "kubernetes", cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
         // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops elsewhere.
         expect(stack.failover).toEqual({ enabled: true, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
     });

@@ -178,7 +178,7 @@ for (const stack of stacks) {
             });
 
             it("puts the MMZS and every Kuma policy on the global provider", () => {
-                const globalProvider = config.global.cluster.name;
+                const globalProvider = clustersOf(config).find(c => c.name === "global")!.name;
                 expect(rec.providerName(rec.one(TYPES.mmzs, "echo-mmzs"))).toBe(globalProvider);
                 const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
                 expect(kuma.length).toBeGreaterThan(1);
@@ -257,9 +257,10 @@ describe("stack prod", () => {
 
     it("has three zones and the global control plane on a cluster of its own", () => {
         expect(config.zones.map(z => z.name)).toHaveLength(3);
-        expect(config.global.cluster.name).toBe("global");
+        const global = clustersOf(config).find(c => c.name === "global")!;
+        expect(config.global.kind).toBe("kubernetes");
         const zoneContexts = config.zones.map(z => z.cluster.context);
-        expect(zoneContexts).not.toContain(config.global.cluster.context);
+        expect(zoneContexts).not.toContain(global.context);
         expect(new Set(zoneContexts).size).toBe(3);
     });
 
