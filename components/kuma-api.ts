@@ -220,6 +220,9 @@ export function kumaApiProvider(): pulumi.dynamic.ResourceProvider<KumaApiObject
     };
 }
 
+/** One provider for every object: Pulumi serializes a provider once (it is cached by identity). */
+const KUMA_API_PROVIDER = kumaApiProvider();
+
 /**
  * One object on an API global control plane. Its ID is its path; `pulumi import` and the
  * `import` option take that path (e.g. `meshes/default/meshmultizoneservices/echo`).
@@ -229,6 +232,6 @@ export class KumaApiObject extends pulumi.dynamic.Resource {
     declare readonly body: pulumi.Output<Record<string, any>>;
 
     constructor(name: string, args: KumaApiObjectInputs, opts?: pulumi.CustomResourceOptions) {
-        super(kumaApiProvider(), name, { ...args, original: undefined }, opts, "mesh-dr", "KumaApiObject");
+        super(KUMA_API_PROVIDER, name, { ...args, original: undefined }, opts, "mesh-dr", "KumaApiObject");
     }
 }

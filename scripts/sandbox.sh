@@ -29,6 +29,8 @@
 #   SANDBOX_GLOBAL     the cluster of the global control plane: it gets namespace kong-mesh-system
 #                      and the global kuma-cp; every other cluster is a zone (default: global)
 #   SANDBOX_KUMA       1 (default) = run Kuma control planes (scripts/sandbox/kuma.sh); 0 = none
+#   SANDBOX_GLOBAL_MODE  kubernetes (default) or universal: the global kuma-cp in Universal mode,
+#                      reached only through its API with a token (see scripts/sandbox/kuma.sh)
 #   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp
 #   SANDBOX_CRDS_DIR   CRD directory (default <repo>/.toolchain/crds, filled by toolchain.sh crds)
 #   SANDBOX_SKIP_CRDS  1 = do not install CRDs

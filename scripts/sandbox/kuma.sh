@@ -18,8 +18,18 @@
 #
 # Ports: PORT_BASE + 1000 + 10*index + (0 API http, 1 API https, 2 dp-server, 3 diagnostics,
 # 4 KDS (global), 5 admission webhooks, 6 monitoring assignment, 7 inter-cp).
+#
+# SANDBOX_GLOBAL_MODE=universal runs the global CP in Universal mode instead (memory store, no
+# Kubernetes: objects only through its HTTP API), as Kong Mesh's Universal or Konnect global
+# CPs are reached. It keeps the global cluster's slot (directory, ports, CA); that cluster still
+# runs, empty of Kuma. Its API wants a user token even from loopback, as a remote CP would: the
+# token is signed offline with the sandbox's own key (kumactl generate user-token) and written
+# to <dir>/global/kuma/admin-token.
 
 KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
+KUMA_GLOBAL_MODE="${SANDBOX_GLOBAL_MODE:-kubernetes}"
+[[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||
+  { echo "sandbox: SANDBOX_GLOBAL_MODE must be kubernetes or universal, not '$KUMA_GLOBAL_MODE'" >&2; exit 2; }
 KUMA_CP_USER="system:serviceaccount:$GLOBAL_NAMESPACE:kuma-control-plane"
 KUMA_CHART_JS="$SCRIPT_DIR/sandbox/kuma-chart.js"
 # The image the chart would run the zone proxies with; kwok never pulls it.
@@ -27,6 +37,7 @@ KUMA_DP_IMAGE=kong/kuma-dp:2.14.3
 
 kuma_enabled() { [ "${SANDBOX_KUMA:-1}" = 1 ]; }
 kuma_role() { if [ "$1" = "$KUMA_GLOBAL_CLUSTER" ]; then echo global; else echo zone; fi; }
+kuma_universal() { [ "$1" = "$KUMA_GLOBAL_CLUSTER" ] && [ "$KUMA_GLOBAL_MODE" = universal ]; }
 kuma_dir() { printf '%s/kuma' "$(cdir "$1")"; }
 
 kuma_port() { # <cluster> <api|api-https|dp|diagnostics|kds|webhook|monitoring|inter-cp>
@@ -108,6 +119,7 @@ kuma_start() {
   done
   mkdir -p "$d/work"
   kuma_certs "$c"
+  if kuma_universal "$c"; then kuma_start_universal "$c"; return 0; fi
   # the CP's own identity (the chart's service account user)
   write_kubeconfig "$d/kubeconfig" "$c" kuma-control-plane kuma-control-plane
   kuma_render_chart "$c"
@@ -152,6 +164,63 @@ kuma_start() {
   log "$c: kuma-cp ($role) starting, API http://127.0.0.1:$(kuma_port "$c" api)"
 }
 
+# The Universal global CP: settings are all ours (no chart renders a Universal CP's environment).
+kuma_start_universal() {
+  local c=$1 d pidf logf
+  d=$(kuma_dir "$c"); pidf=$(pidfile_of "$c" kuma-cp); logf=$(logfile_of "$c" kuma-cp)
+  kuma_user_token "$c"
+  local envs=(
+    KUMA_MODE=global KUMA_ENVIRONMENT=universal KUMA_STORE_TYPE=memory
+    KUMA_GENERAL_TLS_CERT_FILE="$d/certs/tls.crt" KUMA_GENERAL_TLS_KEY_FILE="$d/certs/tls.key"
+    KUMA_GENERAL_WORK_DIR="$d/work"
+    KUMA_API_SERVER_HTTP_INTERFACE=127.0.0.1 KUMA_API_SERVER_HTTP_PORT="$(kuma_port "$c" api)"
+    KUMA_API_SERVER_HTTPS_INTERFACE=127.0.0.1 KUMA_API_SERVER_HTTPS_PORT="$(kuma_port "$c" api-https)"
+    KUMA_API_SERVER_READ_ONLY=false KUMA_API_SERVER_AUTHN_LOCALHOST_IS_ADMIN=false
+    KUMA_API_SERVER_AUTHN_TOKENS_BOOTSTRAP_ADMIN_TOKEN=false
+    KUMA_DP_SERVER_PORT="$(kuma_port "$c" dp)"
+    KUMA_DIAGNOSTICS_SERVER_PORT="$(kuma_port "$c" diagnostics)"
+    KUMA_MULTIZONE_GLOBAL_KDS_GRPC_PORT="$(kuma_port "$c" kds)"
+    KUMA_MONITORING_ASSIGNMENT_SERVER_PORT="$(kuma_port "$c" monitoring)"
+    KUMA_INTER_CP_SERVER_PORT="$(kuma_port "$c" inter-cp)" KUMA_INTER_CP_CATALOG_INSTANCE_ADDRESS=127.0.0.1
+  )
+  # shellcheck disable=SC2206
+  [ -z "${SANDBOX_KUMA_ENV:-}" ] || envs+=(${SANDBOX_KUMA_ENV})
+  printf '%s\n' "${envs[@]}" >"$d/env"
+  # The token validator's public key has no environment variable: it goes in the config file.
+  cat >"$d/kuma-cp.yaml" <<EOF
+# kuma-cp (Universal global) is configured by the environment in ./env, and this:
+apiServer:
+  authn:
+    tokens:
+      validator:
+        publicKeys:
+        - kid: sandbox-1
+          keyFile: $d/certs/user-token.pub
+EOF
+  spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
+  log "$c: kuma-cp (global, Universal) starting, API https://127.0.0.1:$(kuma_port "$c" api-https) (token: $d/admin-token)"
+}
+
+# An admin user token, signed offline with the sandbox's key, which the Universal CP trusts.
+kuma_user_token() {
+  local d
+  d=$(kuma_dir "$1")
+  [ -s "$d/admin-token" ] && return 0
+  openssl genrsa -traditional -out "$d/certs/user-token.key" 2048 2>/dev/null
+  openssl rsa -in "$d/certs/user-token.key" -pubout -out "$d/certs/user-token.pub" 2>/dev/null
+  chmod 600 "$d/certs/user-token.key"
+  (umask 077; kumactl generate user-token --name admin --group mesh-system:admin --valid-for 8760h \
+    --kid sandbox-1 --signing-key-path "$d/certs/user-token.key" >"$d/admin-token")
+}
+
+# Calls to a CP's API, with the admin token where the CP wants one.
+kuma_curl() { # <cluster> <path>
+  local d auth=()
+  d=$(kuma_dir "$1")
+  kuma_universal "$1" && auth=(-H "Authorization: Bearer $(cat "$d/admin-token")")
+  curl -sf --noproxy "*" --max-time 5 "${auth[@]}" "http://127.0.0.1:$(kuma_port "$1" api)$2"
+}
+
 kuma_api_up() { curl -sf --noproxy "*" --max-time 5 "http://127.0.0.1:$1/" >/dev/null; }
 # the admission server answers TLS (any HTTP status) once its certificate is loaded
 kuma_webhook_up() { [ "$(curl -sk --noproxy "*" --max-time 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1/")" != 000 ]; }
@@ -160,6 +229,14 @@ kuma_wait() {
   local c=$1 pidf logf d
   pidf=$(pidfile_of "$c" kuma-cp); logf=$(logfile_of "$c" kuma-cp); d=$(kuma_dir "$c")
   wait_for "$c: kuma-cp API" "$pidf" "$logf" kuma_api_up "$(kuma_port "$c" api)"
+  if kuma_universal "$c"; then
+    kumactl config control-planes add --config-file "$d/kumactl.yaml" --name "$c" --overwrite \
+      --address "https://127.0.0.1:$(kuma_port "$c" api-https)" --ca-cert-file "$d/certs/ca.crt" \
+      --auth-type tokens --auth-conf "token=$(cat "$d/admin-token")" >/dev/null
+    chmod 600 "$d/kumactl.yaml"
+    log "$c: kuma-cp (global, Universal) ready"
+    return 0
+  fi
   wait_for "$c: kuma-cp admission server" "$pidf" "$logf" kuma_webhook_up "$(kuma_port "$c" webhook)"
   node "$KUMA_CHART_JS" "$d/chart.yaml" webhooks "https://127.0.0.1:$(kuma_port "$c" webhook)" "$d/certs/ca.crt" "kuma-$c" >"$d/webhooks.yaml"
   kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f "$d/webhooks.yaml" >/dev/null
@@ -208,7 +285,7 @@ zone_ingress_exists() { [ -n "$(kc "$1" -n "$GLOBAL_NAMESPACE" get zoneingresses
 # KDS works both ways once the global's Mesh has reached the zone and the zone shows as online.
 zone_connected() {
   kc "$1" get meshes -o name 2>/dev/null | grep -q . &&
-    curl -sf --noproxy "*" --max-time 5 "http://127.0.0.1:$(kuma_port "$KUMA_GLOBAL_CLUSTER" api)/zones/$1/_overview" |
+    kuma_curl "$KUMA_GLOBAL_CLUSTER" "/zones/$1/_overview" |
     node -e 'const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
       const s = o.zoneInsight?.subscriptions ?? []; const last = s[s.length - 1];
       process.exit(last && last.connectTime && !last.disconnectTime ? 0 : 1);'

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
 import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "./kuma";
-import { Ops, Project, ROOT, Sandbox, Zone, eventually, tempRoot } from "./support";
+import { Ops, Project, ROOT, Sandbox, Zone, eventually, failure, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 27443);
@@ -42,16 +42,6 @@ async function up() {
     const ops = new Ops();
     const result = await (await project.open()).up({ onEvent: ops.onEvent });
     return { ops, result };
-}
-
-/** Fails the test with the engine's own words when an operation that should fail succeeds. */
-async function failure(run: () => Promise<unknown>): Promise<string> {
-    try {
-        await run();
-    } catch (e) {
-        return String((e as Error).message);
-    }
-    throw new Error("the operation succeeded, but it should have failed");
 }
 
 function expectZoneObjects(zone: string, replicas: number) {
@@ -145,7 +135,8 @@ describe("mesh-dr against real kube-apiservers", () => {
             const ours = sandbox.get("global", ["-n", SYSTEM_NS, `${kind}.kuma.io`, "-l", "app.kubernetes.io/managed-by=mesh-dr"]);
             expect(ours.items, kind).toHaveLength(1);
         }
-        expect(result.outputs.multiZoneService.value).toMatchObject({ hostname: "echo.mzsvc.mesh.local", port: 1027, cluster: "global" });
+        expect(result.outputs.multiZoneService.value).toMatchObject({ hostname: "echo.mzsvc.mesh.local", port: 1027 });
+        expect(result.outputs.globalControlPlane.value).toEqual({ kind: "kubernetes", cluster: "global", namespace: SYSTEM_NS, mesh: MESH });
         expect(result.outputs.zones.value.zone2).toMatchObject({ cluster: "zone2", namespace: "kong", gateway: "kong", route: "echo" });
     });
 

@@ -16,11 +16,15 @@ const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "packag
 
 /** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
 export class Sandbox {
-    /** `kuma: false` runs the clusters without Kuma control planes (SANDBOX_KUMA=0). */
-    constructor(readonly dir: string, readonly portBase: number, readonly opts: { kuma?: boolean } = {}) {}
+    /**
+     * `kuma: false` runs the clusters without Kuma control planes (SANDBOX_KUMA=0); `globalMode:
+     * "universal"` runs the global one in Universal mode (SANDBOX_GLOBAL_MODE).
+     */
+    constructor(readonly dir: string, readonly portBase: number, readonly opts: { kuma?: boolean; globalMode?: "kubernetes" | "universal" } = {}) {}
 
     private env(): NodeJS.ProcessEnv {
-        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase), SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1" };
+        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase), SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1",
+            SANDBOX_GLOBAL_MODE: this.opts.globalMode ?? "kubernetes" };
     }
 
     run(...args: string[]): string {
@@ -36,6 +40,22 @@ export class Sandbox {
     /** The cluster's Kuma control plane (global on `global`, a zone CP on every other cluster). */
     controlPlane(cluster: string): ControlPlane {
         return ControlPlane.of(this.dir, this.portBase, cluster);
+    }
+
+    /** kumactl pointed at the cluster's control plane (with its token, where it wants one). */
+    kumactl(cluster: string, args: string[], input?: string): string {
+        return execFileSync("kumactl", ["--config-file", path.join(this.dir, cluster, "kuma", "kumactl.yaml"), ...args],
+            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+    }
+
+    /** How the stack reaches a Universal global control plane's API: HTTPS, the sandbox CA, an admin token. */
+    globalApi(cluster = "global"): { url: string; token: string; caCert: string } {
+        const kuma = path.join(this.dir, cluster, "kuma");
+        return {
+            url: `https://127.0.0.1:${this.controlPlane(cluster).apiPort + 1}`,
+            token: fs.readFileSync(path.join(kuma, "admin-token"), "utf8").trim(),
+            caCert: path.join(kuma, "certs", "ca.crt"),
+        };
     }
 
     /** kubectl as the cluster's Kuma control plane itself (the identity its webhooks let through). */
@@ -94,6 +114,11 @@ export class Project {
         fs.writeFileSync(path.join(this.dir, `Pulumi.${this.stackName}.yaml`), YAML.stringify({ config }));
     }
 
+    /** Sets one `mesh-dr:` key as a secret (after configure, which rewrites the stack file). */
+    async setSecret(key: string, value: unknown): Promise<void> {
+        await (await this.open()).setConfig(`mesh-dr:${key}`, { value: JSON.stringify(value), secret: true });
+    }
+
     /** The stack's checkpoint exactly as the backend stores it (no decryption). */
     storedState(): string {
         const file = path.join(this.stateDir, ".pulumi", "stacks", "mesh-dr", `${this.stackName}.json`);
@@ -125,6 +150,16 @@ export class Ops {
     diagnostics(): string {
         return this.events.map(e => e.diagnosticEvent?.message ?? "").join("\n");
     }
+}
+
+/** Fails the test with the engine's own words when an operation that should fail succeeds. */
+export async function failure(run: () => Promise<unknown>): Promise<string> {
+    try {
+        await run();
+    } catch (e) {
+        return String((e as Error).message);
+    }
+    throw new Error("the operation succeeded, but it should have failed");
 }
 
 export function tempRoot(): string {

@@ -64,6 +64,15 @@ describe("KumaApiObject's provider", () => {
         expect(await p.read!(MMZS_PATH, MMZS)).toEqual({});
     });
 
+    it("imports by path: the live object, less what the control plane adds, becomes the state", async () => {
+        const p = await provider();
+        api.objects.set(MMZS_PATH, { ...MMZS.body, labels: { ...MMZS.body.labels, "kuma.io/origin": "global" }, creationTime: "t", modificationTime: "t" });
+        const imported = await p.read!(MMZS_PATH, undefined);
+        expect(imported).toEqual({ id: MMZS_PATH, props: { adopt: false, path: MMZS_PATH, body: { ...MMZS.body, labels: { ...MMZS.body.labels, "kuma.io/origin": "global" } } } });
+        // With the program's own inputs (the `import` option), only our labels count.
+        expect((await p.read!(MMZS_PATH, MMZS)).props).toEqual(MMZS);
+    });
+
     it("refuses to create over an object that is not the stack's", async () => {
         const p = await provider();
         api.objects.set(MMZS_PATH, { ...MMZS.body });
@@ -84,7 +93,7 @@ describe("KumaApiObject's provider", () => {
             creationTime: "2026-12-01T00:00:00Z" });
         const mesh = { path: "meshes/default", adopt: true,
             body: { type: "Mesh", name: "default", mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] }, meshServices: { mode: "Exclusive" } } };
-        const { outs } = await p.create!(mesh);
+        const outs = (await p.create!(mesh)).outs!;
         expect(api.objects.get("meshes/default")).toMatchObject({ skipCreatingInitialPolicies: ["*"], ...mesh.body });
         expect(outs.original).toEqual({ type: "Mesh", name: "default", meshServices: { mode: "Disabled" } });
         await p.delete!("meshes/default", outs);
@@ -198,5 +207,5 @@ describe("the program with an API global control plane", () => {
         // The token travels in no resource's inputs: the provider reads it from the stack config.
         expect(JSON.stringify(rec.resources.map(r => r.inputs))).not.toContain(TOKEN);
         expect(stack.globalControlPlane).toEqual({ kind: "api", url, mesh: "default" });
-    });
+    }, 60_000); // serializing the dynamic provider takes seconds of CPU
 });
