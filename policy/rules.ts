@@ -57,7 +57,8 @@ export const TYPES = {
     service: "kubernetes:core/v1:Service",
     deployment: "kubernetes:apps/v1:Deployment",
     httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
-    mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
+    /** A global object on an API global control plane (components/kuma-api.ts). */
+    kumaApiObject: "pulumi-nodejs:dynamic/mesh-dr:KumaApiObject",
     meshZone: "mesh-dr:index:MeshZone",
 } as const;
 
@@ -199,11 +200,71 @@ function echoRoutes(resources: readonly StackResource[], ns: StackResource) {
         .filter(x => x.rules.length > 0);
 }
 
-function mmzsHostnames(resources: readonly StackResource[]): Map<string, StackResource> {
-    const byHost = new Map<string, StackResource>();
-    for (const m of ofType(resources, TYPES.mmzs)) {
-        const name = meta(m).name;
-        if (name) byHost.set(multiZoneServiceHostname(name), m);
+// ---------------------------------------------------------------------------------------------
+// The global objects (Mesh, MMZS, policies), in either form the program hands them to the global
+// control plane (components/global-control-plane.ts). Every rule reads them through kumaObjects().
+
+/** A Kuma object on the global control plane, whichever kind of control plane has it. */
+export interface KumaObject {
+    kind: string;
+    /** Its name on the control plane. */
+    name?: string;
+    /** The Mesh it belongs to (undefined for a Mesh). */
+    mesh?: string;
+    /** Its Kubernetes namespace; "" on an API global, which has none. */
+    namespace?: string;
+    /** Its `spec` (an API global's Mesh has its fields at the top level instead; no rule reads them). */
+    spec: unknown;
+    urn: string;
+    /** `MeshMultiZoneService "echo-mmzs"`: its kind and Pulumi name, for messages. */
+    label: string;
+    /** Which control plane reads it: its provider's URN on Kubernetes; all API objects share one. */
+    controlPlane: string;
+    /** The same, for messages: `provider "global"` or `the API global control plane`. */
+    where: string;
+    form: "kubernetes" | "api";
+}
+
+const KUMA_CUSTOM_RESOURCE = /^kubernetes:kuma\.io\/[^:]+:/;
+const MMZS_KIND = "MeshMultiZoneService";
+
+/**
+ * The stack's Kuma objects: custom resources on a Kubernetes global (a CustomResourcePatch, as
+ * for the adopted Mesh, has its kind in `kind`, not in its type token; the mesh is its label
+ * kuma.io/mesh) and KumaApiObjects, whose `body` is the object in Kuma's resource format (`type`,
+ * `name`, `mesh`, `labels`, `spec`).
+ */
+export function kumaObjects(resources: readonly StackResource[]): KumaObject[] {
+    return resources.flatMap((r): KumaObject[] => {
+        let o: Omit<KumaObject, "kind" | "urn" | "label"> & { kind?: string };
+        if (KUMA_CUSTOM_RESOURCE.test(r.type)) {
+            const { name, namespace, labels } = meta(r);
+            o = {
+                kind: str(r.props.kind), name, mesh: str(labels[MESH_LABEL]), namespace, spec: r.props.spec,
+                controlPlane: clusterOf(r), where: providerLabel(r.provider), form: "kubernetes",
+            };
+        } else if (r.type === TYPES.kumaApiObject) {
+            const body = isObj(r.props.body) ? r.props.body : {};
+            o = {
+                kind: str(body.type), name: str(body.name), mesh: str(body.mesh), namespace: "", spec: body.spec,
+                controlPlane: "api", where: "the API global control plane", form: "api",
+            };
+        } else {
+            return [];
+        }
+        const kind = o.kind ?? r.type.split(":").pop()!;
+        return [{ ...o, kind, urn: r.urn, label: `${kind} "${r.name}"` }];
+    });
+}
+
+function multiZoneServices(resources: readonly StackResource[]): KumaObject[] {
+    return kumaObjects(resources).filter(o => o.kind === MMZS_KIND);
+}
+
+function mmzsHostnames(resources: readonly StackResource[]): Map<string, KumaObject> {
+    const byHost = new Map<string, KumaObject>();
+    for (const m of multiZoneServices(resources)) {
+        if (m.name) byHost.set(multiZoneServiceHostname(m.name), m);
     }
     return byHost;
 }
@@ -241,7 +302,8 @@ export function checkRoutesReachMultiZoneService(resources: readonly StackResour
     const expected = [...hosts.keys()].join(" or ");
     if (hosts.size === 0) {
         report(`this stack has no MeshMultiZoneService, so no zone's ${ECHO_ROUTE_PATH} route can fail over to another zone. ` +
-            `Fix: keep the MeshMultiZoneService component (zones/index.ts) on the global control plane's cluster.`);
+            `Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane ` +
+            `(on its cluster, or through mesh-dr:global.api).`);
     }
     for (const ns of zoneNamespaces(resources)) {
         const zone = zoneLabel(ns);
@@ -301,7 +363,7 @@ export function checkRoutesReachMultiZoneService(resources: readonly StackResour
 
 export function checkPortsAgree(resources: readonly StackResource[], report: ReportViolation): void {
     const hosts = mmzsHostnames(resources);
-    const allMmzs = ofType(resources, TYPES.mmzs);
+    const allMmzs = multiZoneServices(resources);
     for (const ns of zoneNamespaces(resources)) {
         const zone = zoneLabel(ns);
         const namespace = meta(ns).name!;
@@ -341,7 +403,7 @@ export function checkPortsAgree(resources: readonly StackResource[], report: Rep
         const mmzs = allMmzs.length === 1 ? allMmzs[0]
             : external ? hosts.get(str(at(external.props, "spec", "externalName")) ?? "") : undefined;
         if (mmzs) {
-            ports.push({ what: `${describe(mmzs)} spec.ports[0].port`, port: num(at(mmzs.props, "spec", "ports", 0, "port")), urn: mmzs.urn });
+            ports.push({ what: `${mmzs.label} spec.ports[0].port`, port: num(at(mmzs.spec, "ports", 0, "port")), urn: mmzs.urn });
         }
         for (const { route, ref } of refs) {
             ports.push({ what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`, port: num(at(ref, "port")), urn: route.urn, routeRef: true });
@@ -365,41 +427,52 @@ export function checkPortsAgree(resources: readonly StackResource[], report: Rep
     }
 }
 
-/** Does a Kuma policy have spec.to[].targetRef = {kind: MeshMultiZoneService, labels: {display-name: <name>}}? */
-function targetsMultiZoneService(policy: StackResource, name: string): boolean {
-    return list(at(policy.props, "spec", "to")).some(to => {
+/** Does a Kuma policy's spec have to[].targetRef = {kind: MeshMultiZoneService, labels: {display-name: <name>}}? */
+function targetsMultiZoneService(spec: unknown, name: string): boolean {
+    return list(at(spec, "to")).some(to => {
         const ref = at(to, "targetRef");
         const labels = at(ref, "labels");
-        return at(ref, "kind") === "MeshMultiZoneService" && isObj(labels) &&
+        return at(ref, "kind") === MMZS_KIND && isObj(labels) &&
             Object.keys(labels).length === 1 && labels[DISPLAY_NAME_LABEL] === name;
     });
 }
 
+/** `in namespace "kong" on provider "zone2", mesh "default"` or `on the API global control plane, mesh "default"`. */
+function position(o: KumaObject, withMesh: boolean): string {
+    const namespace = o.form === "api" ? "" : `in namespace "${o.namespace ?? "(none)"}" `;
+    return `${namespace}on ${o.where}${withMesh ? `, mesh "${o.mesh ?? "(unset)"}"` : ""}`;
+}
+
+/** How to put an object where `o` is, for a Fix line. */
+function placeLike(o: KumaObject): string {
+    const mesh = o.mesh === undefined ? "" : o.form === "api" ? `, in mesh "${o.mesh}"` : `, labelled ${MESH_LABEL}: ${o.mesh}`;
+    return o.form === "api"
+        ? `on ${o.where} (mesh-dr:global.api)${mesh}`
+        : `with ${o.where}, in namespace "${o.namespace ?? "(none)"}"${mesh}`;
+}
+
 export function checkFailoverPolicies(resources: readonly StackResource[], report: ReportViolation): void {
-    for (const mmzs of ofType(resources, TYPES.mmzs)) {
-        const { name, namespace, labels } = meta(mmzs);
+    const objects = kumaObjects(resources);
+    for (const mmzs of objects.filter(o => o.kind === MMZS_KIND)) {
+        const { name, mesh } = mmzs;
         if (!name) continue;
-        const mesh = str(labels[MESH_LABEL]);
         for (const kind of Object.keys(FAILOVER_POLICIES) as FailoverKind[]) {
             const { suffix, role } = FAILOVER_POLICIES[kind];
-            const targeting = resources.filter(r => /^kubernetes:kuma\.io\/[^:]+:/.test(r.type) && r.type.endsWith(`:${kind}`) &&
-                targetsMultiZoneService(r, name));
+            const targeting = objects.filter(o => o.kind === kind && targetsMultiZoneService(o.spec, name));
             const expectedRef = `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: ${name}}}`;
             if (targeting.length === 0) {
-                report(`${describe(mmzs)} ("${name}") has no ${kind} whose spec.to[].targetRef is ${expectedRef}, and ${role}. ` +
+                report(`${mmzs.label} ("${name}") has no ${kind} whose spec.to[].targetRef is ${expectedRef}, and ${role}. ` +
                     `Fix: set mesh-dr:failover.enabled to true (the default) so FailoverPolicies creates "${name}-${suffix}", or ` +
                     `target the MeshMultiZoneService by exactly that targetRef in an existing ${kind}.`, mmzs.urn);
                 continue;
             }
-            const inPlace = targeting.filter(p => clusterOf(p) === clusterOf(mmzs) && meta(p).namespace === namespace &&
-                (mesh === undefined || str(meta(p).labels[MESH_LABEL]) === mesh));
+            const inPlace = targeting.filter(p => p.controlPlane === mmzs.controlPlane && p.namespace === mmzs.namespace &&
+                (mesh === undefined || p.mesh === mesh));
             if (inPlace.length === 0) {
                 const p = targeting[0];
-                report(`${describe(p)} targets MeshMultiZoneService "${name}" but is not where Kuma reads it: it is in namespace ` +
-                    `"${meta(p).namespace ?? "(none)"}" on ${providerLabel(p.provider)}${mesh ? `, mesh "${str(meta(p).labels[MESH_LABEL]) ?? "(unset)"}"` : ""}, ` +
-                    `while the MeshMultiZoneService is in "${namespace}" on ${providerLabel(mmzs.provider)}${mesh ? `, mesh "${mesh}"` : ""}. ` +
-                    `Fix: create the ${kind} with the global control plane's provider, in its system namespace` +
-                    `${mesh ? `, labelled ${MESH_LABEL}: ${mesh}` : ""}.`, p.urn);
+                report(`${p.label} targets MeshMultiZoneService "${name}" but is not where Kuma reads it: it is ` +
+                    `${position(p, mesh !== undefined)}, while the MeshMultiZoneService is ${position(mmzs, mesh !== undefined)}. ` +
+                    `Fix: create the ${kind} where the MeshMultiZoneService is: ${placeLike(mmzs)}.`, p.urn);
             }
         }
     }

@@ -15,6 +15,8 @@ import type {
     StackValidationArgs,
 } from "@pulumi/policy";
 import * as path from "path";
+// The API's path scheme is the program's own; the fixture takes it rather than restating it.
+import { kumaApiPath } from "../components/kuma-api";
 import { isSecretMarker } from "./secrets";
 
 /** A property value as the engine sends it: secrets as {<sig key>: <secret sig>, value}. */
@@ -74,6 +76,7 @@ export const T = {
     meshPatch: "kubernetes:kuma.io/v1alpha1:MeshPatch",
     mmzs: "kubernetes:kuma.io/v1alpha1:MeshMultiZoneService",
     kuma: (kind: string) => `kubernetes:kuma.io/v1alpha1:${kind}`,
+    kumaApiObject: "pulumi-nodejs:dynamic/mesh-dr:KumaApiObject",
     meshZone: "mesh-dr:index:MeshZone",
 } as const;
 
@@ -82,29 +85,55 @@ export interface StackOptions {
     port?: number;
     /** Give each provider a kubeconfig path, as a secret (as the sandbox stack does). */
     kubeconfigs?: boolean;
+    /**
+     * Where the global objects go: `kubernetes` (custom resources on the global cluster's provider,
+     * the default) or `api` (KumaApiObjects in Kuma's resource format: Universal, Konnect).
+     */
+    global?: "kubernetes" | "api";
 }
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "mesh-dr" };
 
 /**
  * What the program registers for its defaults (components/*.ts, zones/index.ts): one explicit
- * provider per zone cluster, the global objects on the global zone's provider, and per zone the
- * namespace, echo workload, gateway and route, all on that zone's provider.
+ * provider per zone cluster, the global objects on the global cluster's provider (or its API), and
+ * per zone the namespace, echo workload, gateway and route, all on that zone's provider.
  */
 export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     const zones = opts.zones ?? ["zone1", "zone2"];
     // The global control plane's cluster of its own (Kuma forbids sharing a zone's).
     const globalCluster = "global";
+    const api = opts.global === "api";
     const port = opts.port ?? 1027;
     const systemNamespace = "kong-mesh-system";
-    const meshLabels = { "kuma.io/mesh": "default", ...MANAGED_BY };
+    const mesh = "default";
     const out: ModelResource[] = [];
     const add = (r: ModelResource) => { out.push(r); return key(r); };
     const component = (type: string, name: string, parent?: string) => add({ type, name, custom: false, props: {}, parent });
     const object = (type: string, name: string, provider: string, parent: string, props: Record<string, WireValue>) =>
         add({ type, name, custom: true, provider, parent, props });
+    // A global object as components/global-control-plane.ts places it: the Mesh is adopted (a
+    // patch, or `adopt` on the API); every other kind belongs to the mesh.
+    const onGlobal = (kind: string, resourceName: string, name: string, parent: string, spec: object) => {
+        const isMesh = kind === "Mesh";
+        if (api) {
+            return add({
+                type: T.kumaApiObject, name: resourceName, custom: true, parent, props: isMesh
+                    ? { path: kumaApiPath({ kind, name }), adopt: true, body: { type: kind, name, ...spec } }
+                    : { path: kumaApiPath({ kind, name, mesh }), adopt: false,
+                        body: { type: kind, name, mesh, labels: MANAGED_BY, spec } },
+            });
+        }
+        return object(isMesh ? T.meshPatch : T.kuma(kind), resourceName, globalCluster, parent, {
+            apiVersion: "kuma.io/v1alpha1", kind,
+            metadata: isMesh
+                ? { name, labels: MANAGED_BY }
+                : { name, namespace: systemNamespace, labels: { "kuma.io/mesh": mesh, ...MANAGED_BY } },
+            spec,
+        });
+    };
 
-    for (const z of [...zones, globalCluster]) {
+    for (const z of api ? zones : [...zones, globalCluster]) {
         add({
             type: T.provider, name: z, custom: true,
             props: {
@@ -116,24 +145,16 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
         });
     }
 
-    // Global objects (zones/index.ts), on the global control plane's cluster.
+    // Global objects (zones/index.ts), on the global control plane.
     const meshSettings = component("mesh-dr:index:MeshSettings", "default-mesh");
-    object(T.meshPatch, "default-mesh", globalCluster, meshSettings, {
-        apiVersion: "kuma.io/v1alpha1", kind: "Mesh",
-        metadata: { name: "default", labels: MANAGED_BY },
-        spec: {
-            mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
-            meshServices: { mode: "Exclusive" },
-        },
+    onGlobal("Mesh", "default-mesh", mesh, meshSettings, {
+        mtls: { enabledBackend: "ca-1", backends: [{ name: "ca-1", type: "builtin" }] },
+        meshServices: { mode: "Exclusive" },
     });
     const mmzs = component("mesh-dr:index:MeshMultiZoneService", "echo-mmzs");
-    object(T.mmzs, "echo-mmzs", globalCluster, mmzs, {
-        apiVersion: "kuma.io/v1alpha1", kind: "MeshMultiZoneService",
-        metadata: { name: "echo", namespace: systemNamespace, labels: meshLabels },
-        spec: {
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
-            ports: [{ port, name: "http", appProtocol: "http" }],
-        },
+    onGlobal("MeshMultiZoneService", "echo-mmzs", "echo", mmzs, {
+        selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+        ports: [{ port, name: "http", appProtocol: "http" }],
     });
     const failover = component("mesh-dr:index:FailoverPolicies", "echo-failover");
     const to = (conf: object) => ({
@@ -158,29 +179,19 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
                 hostSelection: [{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }],
             },
         })],
-        ["MeshTimeout", "timeout", to({ connectionTimeout: "2s", http: { requestTimeout: "15s" } })],
+        ["MeshTimeout", "timeout", to({ connectionTimeout: "2s", http: { requestTimeout: "8.75s" } })],
         ["MeshLoadBalancingStrategy", "load-balancing", to({
             localityAwareness: { disabled: false, crossZone: { failover: [{ to: { type: "Any" } }] } },
         })],
     ];
-    for (const [kind, suffix, spec] of failoverSpecs) {
-        object(T.kuma(kind), `echo-${suffix}`, globalCluster, failover, {
-            apiVersion: "kuma.io/v1alpha1", kind,
-            metadata: { name: `echo-${suffix}`, namespace: systemNamespace, labels: meshLabels },
-            spec,
-        });
-    }
+    for (const [kind, suffix, spec] of failoverSpecs) onGlobal(kind, `echo-${suffix}`, `echo-${suffix}`, failover, spec);
     const permission = component("mesh-dr:index:EchoTrafficPermission", "echo-permission");
-    object(T.kuma("MeshTrafficPermission"), "echo-gateways-only", globalCluster, permission, {
-        apiVersion: "kuma.io/v1alpha1", kind: "MeshTrafficPermission",
-        metadata: { name: "echo-gateways-only", namespace: systemNamespace, labels: meshLabels },
-        spec: {
-            targetRef: { kind: "Dataplane", labels: { app: "echo" } },
-            from: [
-                { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
-                { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },
-            ],
-        },
+    onGlobal("MeshTrafficPermission", "echo-gateways-only", "echo-gateways-only", permission, {
+        targetRef: { kind: "Dataplane", labels: { app: "echo" } },
+        from: [
+            { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
+            { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },
+        ],
     });
 
     // One MeshZone per zone (components/zone.ts), on the zone's own cluster.

@@ -10,15 +10,18 @@ import {
     DISPLAY_NAME_LABEL,
     FAILOVER_POLICIES,
     K8S,
+    KumaObject,
     PACK_ENFORCEMENT_LEVEL,
     PACK_NAME,
     checkKubeconfigSecret,
+    kumaObjects,
     multiZoneServiceHostname,
     policies,
 } from "../../policy/rules";
 import { secretTrackingProblem } from "../../policy/secrets";
 import {
     ModelResource,
+    StackOptions,
     T,
     UNKNOWN,
     Violation,
@@ -28,6 +31,7 @@ import {
     meshDrStack,
     policyProps,
     secret,
+    toPolicyResources,
 } from "../../policy/testing";
 import { Recorder, stackConfig } from "./harness";
 
@@ -62,6 +66,13 @@ function onlyViolations(model: ModelResource[], policy: string, count = 1): stri
     const violations = evaluate(policies, model);
     expect(violations.map(v => v.policy), JSON.stringify(violations, null, 1)).toEqual(Array(count).fill(policy));
     return violations.map(v => v.message);
+}
+
+/** Asserts that exactly one violation was reported, of the given policy, and returns it. */
+function theViolation(model: ModelResource[], policy: string): Violation {
+    const violations = evaluate(policies, model);
+    expect(violations.map(v => v.policy), JSON.stringify(violations, null, 1)).toEqual([policy]);
+    return violations[0];
 }
 
 const urn = (type: string, name: string, chain: string[]) =>
@@ -266,9 +277,120 @@ describe("mesh-dr-failover-policies", () => {
             hc.props.metadata.namespace = "kong";
             hc.provider = "zone2";
         });
-        expect(onlyViolations(model, P.failover)[0]).toContain('MeshHealthCheck "echo-health-check" targets MeshMultiZoneService "echo" ' +
+        expect(onlyViolations(model, P.failover)).toEqual(['MeshHealthCheck "echo-health-check" targets MeshMultiZoneService "echo" ' +
             'but is not where Kuma reads it: it is in namespace "kong" on provider "zone2", mesh "default", while the ' +
-            'MeshMultiZoneService is in "kong-mesh-system" on provider "global", mesh "default"');
+            'MeshMultiZoneService is in namespace "kong-mesh-system" on provider "global", mesh "default". Fix: create the ' +
+            'MeshHealthCheck where the MeshMultiZoneService is: with provider "global", in namespace "kong-mesh-system", ' +
+            "labelled kuma.io/mesh: default."]);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The same rules on the other form of the global objects: KumaApiObjects in Kuma's resource format
+// (mesh-dr:global.api: Universal, Konnect), with no global cluster and no namespace.
+
+describe("global objects on an API global control plane", () => {
+    const apiStack = (opts: Omit<StackOptions, "global"> = {}) => meshDrStack({ ...opts, global: "api" });
+    const body = (model: ModelResource[], name: string) => find(model, T.kumaApiObject, name).props.body;
+
+    it("are read by kumaObjects as the same objects as on a Kubernetes global, all on the one API", () => {
+        const read = (model: ModelResource[]) => kumaObjects(toPolicyResources(model));
+        // An API global's Mesh has its fields at the top level of its body, not in spec.
+        const same = (objects: KumaObject[]) => objects.map(({ kind, name, mesh, spec, label }) =>
+            ({ kind, name, mesh, label, spec: kind === "Mesh" ? undefined : spec }));
+        const [k8s, api] = [read(meshDrStack()), read(apiStack())];
+        expect(api.map(o => o.kind)).toEqual(["Mesh", "MeshMultiZoneService", ...Object.keys(FAILOVER_POLICY_KINDS), "MeshTrafficPermission"]);
+        expect(same(api)).toEqual(same(k8s));
+        expect(new Set(api.map(o => `${o.namespace}|${o.controlPlane}|${o.where}`))).toEqual(new Set(["|api|the API global control plane"]));
+        expect(new Set(k8s.map(o => `${o.namespace}|${o.where}`))).toEqual(new Set(['undefined|provider "global"', 'kong-mesh-system|provider "global"']));
+    });
+
+    it("pass every policy, with no global cluster and no Kuma custom resource", () => {
+        const model = apiStack();
+        expect(model.filter(r => r.type === T.provider).map(r => r.name)).toEqual(["zone1", "zone2"]);
+        expect(model.filter(r => r.type.startsWith("kubernetes:kuma.io/"))).toEqual([]);
+        expect(evaluate(policies, model)).toEqual([]);
+        expect(evaluate(policies, apiStack({ zones: ["east", "west", "south-1"], port: 8080, kubeconfigs: true }))).toEqual([]);
+    });
+
+    it("fail mesh-dr-failover-policies when one failover policy is missing, on the MMZS's KumaApiObject", () => {
+        const violation = theViolation(without(apiStack(), T.kumaApiObject, "echo-retry"), P.failover);
+        expect(violation.urn).toBe(urn(T.kumaApiObject, "echo-mmzs", ["mesh-dr:index:MeshMultiZoneService"]));
+        expect(violation.message).toBe('MeshMultiZoneService "echo-mmzs" ("echo") has no MeshRetry whose spec.to[].targetRef is ' +
+            "{kind: MeshMultiZoneService, labels: {kuma.io/display-name: echo}}, and requests caught by a failure are retried on " +
+            'another zone. Fix: set mesh-dr:failover.enabled to true (the default) so FailoverPolicies creates "echo-retry", or ' +
+            "target the MeshMultiZoneService by exactly that targetRef in an existing MeshRetry.");
+    });
+
+    it("fail mesh-dr-failover-policies for each kind when failover is disabled", () => {
+        const model = apiStack().filter(r => !(r.type === T.kumaApiObject && r.props.body.type in FAILOVER_POLICY_KINDS));
+        const messages = onlyViolations(model, P.failover, 5);
+        for (const [i, kind] of Object.keys(FAILOVER_POLICY_KINDS).entries()) expect(messages[i]).toContain(`has no ${kind} whose`);
+    });
+
+    it("fail mesh-dr-failover-policies when a policy targets the MMZS by other labels than its display name", () => {
+        const model = mutated(m => { body(m, "echo-timeout").spec.to[0].targetRef.labels["kuma.io/zone"] = "zone1"; }, apiStack());
+        expect(onlyViolations(model, P.failover)[0]).toContain('MeshMultiZoneService "echo-mmzs" ("echo") has no MeshTimeout whose');
+    });
+
+    it("fail mesh-dr-failover-policies when a policy is in another mesh", () => {
+        const model = mutated(m => {
+            const hc = find(m, T.kumaApiObject, "echo-health-check");
+            hc.props.path = "meshes/payments/meshhealthchecks/echo-health-check";
+            hc.props.body.mesh = "payments";
+        }, apiStack());
+        const violation = theViolation(model, P.failover);
+        expect(violation.urn).toBe(urn(T.kumaApiObject, "echo-health-check", ["mesh-dr:index:FailoverPolicies"]));
+        expect(violation.message).toBe('MeshHealthCheck "echo-health-check" targets MeshMultiZoneService "echo" but is not ' +
+            'where Kuma reads it: it is on the API global control plane, mesh "payments", while the MeshMultiZoneService is on ' +
+            'the API global control plane, mesh "default". Fix: create the MeshHealthCheck where the MeshMultiZoneService is: ' +
+            'on the API global control plane (mesh-dr:global.api), in mesh "default".');
+    });
+
+    it("fail mesh-dr-failover-policies for a policy on a Kubernetes global while the MMZS is on the API", () => {
+        const k8s = meshDrStack();
+        const model = [...without(apiStack(), T.kumaApiObject, "echo-health-check"), find(k8s, T.provider, "global"),
+            find(k8s, T.kuma("MeshHealthCheck"), "echo-health-check")];
+        expect(onlyViolations(model, P.failover)).toEqual([expect.stringContaining('MeshHealthCheck "echo-health-check" targets ' +
+            'MeshMultiZoneService "echo" but is not where Kuma reads it: it is in namespace "kong-mesh-system" on provider ' +
+            '"global", mesh "default", while the MeshMultiZoneService is on the API global control plane, mesh "default".')]);
+    });
+
+    it("fail mesh-dr-ports-agree in every zone when the MMZS port differs", () => {
+        const model = mutated(m => { body(m, "echo-mmzs").spec.ports[0].port = 9000; }, apiStack());
+        const violations = evaluate(policies, model);
+        expect(violations.map(v => [v.policy, v.urn])).toEqual(Array(2).fill(
+            [P.ports, urn(T.kumaApiObject, "echo-mmzs", ["mesh-dr:index:MeshMultiZoneService"])]));
+        expect(violations[0].message).toBe('zone zone1: the echo port differs between the objects that must agree on it: ' +
+            'Service "zone1-echo" port "http" = 1027, Service "zone1-echo-mmzs-service" port = 1027, MeshMultiZoneService ' +
+            '"echo-mmzs" spec.ports[0].port = 9000, HTTPRoute "zone1-echo" backendRef "echo-mmzs-service" port = 1027. The ' +
+            "route, the ExternalName Service, the MeshMultiZoneService and the echo Service's \"http\" port must all use one " +
+            "port. Fix: set mesh-dr:echo.port once and let the program derive every port from it.");
+        expect(violations[1].message).toMatch(/^zone zone2: /);
+    });
+
+    it("fail mesh-dr-route-via-mmzs when the ExternalName does not point at the MMZS's hostname (from its body's name)", () => {
+        const model = mutated(m => {
+            const mmzs = find(m, T.kumaApiObject, "echo-mmzs");
+            mmzs.props.path = "meshes/default/meshmultizoneservices/echo-dr";
+            mmzs.props.body.name = "echo-dr";
+        }, apiStack());
+        const route = of(evaluate(policies, model), P.route).map(v => v.message);
+        expect(route).toHaveLength(2);
+        expect(route[0]).toContain('has externalName "echo.mzsvc.mesh.local", which is not the hostname of a ' +
+            "MeshMultiZoneService in this stack (expected echo-dr.mzsvc.mesh.local)");
+    });
+
+    it("fail mesh-dr-route-via-mmzs when the stack has no MeshMultiZoneService", () => {
+        const [message] = onlyViolations(without(apiStack(), T.kumaApiObject, "echo-mmzs"), P.route);
+        expect(message).toBe("this stack has no MeshMultiZoneService, so no zone's /echo route can fail over to another zone. " +
+            "Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane " +
+            "(on its cluster, or through mesh-dr:global.api).");
+    });
+
+    it("make mesh-dr-ports-agree advisory when the MMZS port is unknown during preview", () => {
+        const model = mutated(m => { body(m, "echo-mmzs").spec.ports[0].port = UNKNOWN; }, apiStack());
+        expect(evaluate(policies, model)).toEqual([expect.objectContaining({ policy: P.ports, level: "advisory" })]);
     });
 });
 
@@ -400,6 +522,33 @@ describe("the program's own registrations", () => {
         const model = await programModel({ zones, global, failover: { enabled: false } });
         expect(evaluate(policies, model).map(v => v.policy)).toEqual(Array(5).fill(P.failover));
     });
+
+    // The preflight that calls the API runs in index.ts, not in deployStack: no server is needed.
+    const apiGlobal = { api: { url: "https://kuma-global.example.com:5682", token: "kpat_0123456789" } };
+
+    it("pass every policy with an API global control plane (Universal, Konnect)", async () => {
+        const model = await programModel({ zones, global: apiGlobal }, ["global"]);
+        expect(model.filter(r => r.type === T.kumaApiObject)).toHaveLength(9);
+        expect(model.filter(r => r.type.startsWith("kubernetes:kuma.io/"))).toEqual([]);
+        expect(evaluate(policies, model)).toEqual([]);
+    }, 60_000); // serializing the dynamic provider takes seconds of CPU
+
+    it("register the API fixture's global objects as the fixture has them", async () => {
+        const model = await programModel({ zones, global: apiGlobal }, ["global"]);
+        const fixture = meshDrStack({ global: "api" }).filter(r => r.type === T.kumaApiObject);
+        for (const r of fixture) {
+            const { path, adopt, body } = find(model, T.kumaApiObject, r.name).props;
+            expect({ path, adopt, body }, r.name).toEqual(r.props);
+        }
+    }, 60_000);
+
+    it("fail mesh-dr-failover-policies once per policy kind with an API global and failover disabled", async () => {
+        const model = await programModel({ zones, global: apiGlobal, failover: { enabled: false } }, ["global"]);
+        const violations = evaluate(policies, model);
+        expect(violations.map(v => v.policy)).toEqual(Array(5).fill(P.failover));
+        // The model keeps no parents, so the URN has no component chain.
+        expect(violations[0].urn).toBe(urn(T.kumaApiObject, "echo-mmzs", []));
+    }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -413,6 +562,14 @@ describe("through @pulumi/policy's Analyze and AnalyzeStack handlers", () => {
 
     it("report nothing for the baseline", () => {
         expect(baseline).toEqual([]);
+    });
+
+    it("report nothing for the baseline with an API global, and a missing failover policy there", async () => {
+        const model = meshDrStack({ global: "api" });
+        expect(await analyzeWithPolicyServer(PACK_NAME, PACK_ENFORCEMENT_LEVEL, policies, model)).toEqual([]);
+        const violations = await analyzeWithPolicyServer(PACK_NAME, PACK_ENFORCEMENT_LEVEL, policies,
+            without(model, T.kumaApiObject, "echo-load-balancing"));
+        expect(violations.map(v => [v.policy, v.level, v.urn?.split("::").pop()])).toEqual([[P.failover, "mandatory", "echo-mmzs"]]);
     });
 
     it("report resource and stack violations as mandatory, with the policy's description first", async () => {
