@@ -142,51 +142,59 @@ function withOurFields(live: Record<string, any>, body: Record<string, any>): Re
     return merged;
 }
 
-/** The provider behind KumaApiObject; exported so its calls can be tested against a local API. */
-export function kumaApiProvider(): pulumi.dynamic.ResourceProvider<KumaApiObjectInputs, KumaApiObjectState> {
-    let conn: KumaApiConnection | undefined;
-    const connection = (): KumaApiConnection => {
-        if (conn === undefined) {
-            throw new Error(`${GLOBAL_CONFIG_KEY}.api is not set in this stack's config: the objects on the API global control ` +
-                "plane cannot be reached. Set it back (url and token) to update or delete them");
-        }
-        return conn;
-    };
-    const get = async (path: string) => {
-        const r = await kumaRequest(connection(), "GET", path);
-        return r.status === 404 ? undefined : r.body as Record<string, any>;
-    };
-    const put = (path: string, body: unknown) => kumaRequest(connection(), "PUT", path, body);
-    const adopted = async (path: string) => {
-        const live = await get(path);
-        if (live === undefined) {
-            throw new Error(`${path} does not exist on the global control plane at ${connection().url}; ` +
-                "it is adopted, not created (mesh-dr:mesh.manage patch): create it, or set mesh.manage to create");
-        }
-        return live;
-    };
+/** The dynamic provider, with the connection its process read from the stack config. */
+interface KumaApiProvider extends pulumi.dynamic.ResourceProvider<KumaApiObjectInputs, KumaApiObjectState> {
+    conn?: KumaApiConnection;
+}
+
+function connectionOf(p: KumaApiProvider): KumaApiConnection {
+    if (p.conn === undefined) {
+        throw new Error(`${GLOBAL_CONFIG_KEY}.api is not set in this stack's config: the objects on the API global control ` +
+            "plane cannot be reached. Set it back (url and token) to update or delete them");
+    }
+    return p.conn;
+}
+
+async function getLive(conn: KumaApiConnection, path: string): Promise<Record<string, any> | undefined> {
+    const r = await kumaRequest(conn, "GET", path);
+    return r.status === 404 ? undefined : r.body;
+}
+
+async function adoptedLive(conn: KumaApiConnection, path: string): Promise<Record<string, any>> {
+    const live = await getLive(conn, path);
+    if (live === undefined) {
+        throw new Error(`${path} does not exist on the global control plane at ${conn.url}; ` +
+            "it is adopted, not created (mesh-dr:mesh.manage patch): create it, or set mesh.manage to create");
+    }
+    return live;
+}
+
+// The connection is a property of the provider object, not a closure variable: Pulumi serializes
+// captured variables by value, per function, so one set in configure would not reach create.
+export function kumaApiProvider(): KumaApiProvider {
     return {
         async configure(req) {
             const raw = req.config.get(GLOBAL_CONFIG_KEY);
             const api = raw === undefined ? undefined : JSON.parse(raw).api;
-            if (api?.url) conn = apiConnection(api);
+            if (api?.url) this.conn = apiConnection(api);
         },
         async create(inputs) {
+            const conn = connectionOf(this);
             if (inputs.adopt) {
-                const live = await adopted(inputs.path);
+                const live = await adoptedLive(conn, inputs.path);
                 const original = Object.fromEntries(Object.keys(inputs.body).filter(k => k in live).map(k => [k, live[k]]));
-                await put(inputs.path, withOurFields(live, inputs.body));
+                await kumaRequest(conn, "PUT", inputs.path, withOurFields(live, inputs.body));
                 return { id: inputs.path, outs: { ...inputs, original } };
             }
-            if (await get(inputs.path) !== undefined) {
-                throw new Error(`${inputs.path} already exists on the global control plane at ${connection().url} and is not ` +
+            if (await getLive(conn, inputs.path) !== undefined) {
+                throw new Error(`${inputs.path} already exists on the global control plane at ${conn.url} and is not ` +
                     "this stack's: delete it there, or adopt it with the resource option import");
             }
-            await put(inputs.path, inputs.body);
+            await kumaRequest(conn, "PUT", inputs.path, inputs.body);
             return { id: inputs.path, outs: inputs };
         },
         async read(id, props) {
-            const live = await get(id);
+            const live = await getLive(connectionOf(this), id);
             // Gone: refresh drops it from the state, and the next `up` creates it again.
             if (live === undefined) return {};
             // Imported without inputs: the whole live object is what we manage from now on.
@@ -199,15 +207,17 @@ export function kumaApiProvider(): pulumi.dynamic.ResourceProvider<KumaApiObject
             return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
         },
         async update(id, olds, news) {
-            await put(id, news.adopt ? withOurFields(await adopted(id), news.body) : news.body);
+            const conn = connectionOf(this);
+            await kumaRequest(conn, "PUT", id, news.adopt ? withOurFields(await adoptedLive(conn, id), news.body) : news.body);
             return { outs: { ...news, original: olds.original } };
         },
         async delete(id, props) {
+            const conn = connectionOf(this);
             if (!props.adopt) {
-                await kumaRequest(connection(), "DELETE", id);
+                await kumaRequest(conn, "DELETE", id);
                 return;
             }
-            const live = await get(id);
+            const live = await getLive(conn, id);
             if (live === undefined) return;
             const restored = withOurFields(live, {});
             for (const key of Object.keys(props.body)) {
@@ -215,7 +225,7 @@ export function kumaApiProvider(): pulumi.dynamic.ResourceProvider<KumaApiObject
                 if (props.original && key in props.original) restored[key] = props.original[key];
                 else delete restored[key];
             }
-            await put(id, restored);
+            await kumaRequest(conn, "PUT", id, restored);
         },
     };
 }

@@ -297,6 +297,12 @@ kuma_up() {
   for c in "$@"; do [ "$(kuma_role "$c")" = zone ] && zones+=("$c"); done
   [[ " $* " == *" $KUMA_GLOBAL_CLUSTER "* ]] ||
     die "Kuma needs a global cluster of its own: include '$KUMA_GLOBAL_CLUSTER' (sandbox.sh up $KUMA_GLOBAL_CLUSTER ${zones[*]}), or SANDBOX_KUMA=0 for none"
+  # Each kuma-cp and kube component holds inotify instances; Linux's default of 128 per user runs
+  # out with two or three sandboxes at once (kuma-cp then exits: "couldn't initialize inotify").
+  local inotify
+  inotify=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)
+  ((inotify == 0 || inotify >= 512)) ||
+    log "warning: fs.inotify.max_user_instances is $inotify; more than one sandbox at a time needs more (sysctl -w fs.inotify.max_user_instances=1024)"
   kuma_start "$KUMA_GLOBAL_CLUSTER"
   kuma_wait "$KUMA_GLOBAL_CLUSTER"
   for c in "${zones[@]}"; do kuma_start "$c"; done
