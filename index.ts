@@ -9,3 +9,4 @@ export const zones = stack.zones;
 export const multiZoneService = stack.multiZoneService;
 export const globalControlPlane = stack.globalControlPlane;
 export const failover = stack.failover;
+export const deployerRbac = stack.deployerRbac;

@@ -8,6 +8,7 @@ import { EchoTrafficPermission } from "../components/traffic-permission";
 import { MeshZone } from "../components/zone";
 import { StackConfig, clustersOf } from "./config";
 import { clusterProvider } from "./providers";
+import { deployerRbac, rbacSettingsOf } from "./rbac";
 
 export interface ZoneOutputs {
     cluster: string;
@@ -22,6 +23,8 @@ export interface DeployedStack {
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; namespace: string; cluster: string; envoyCluster: string };
     globalControlPlane: { cluster: string; namespace: string; mesh: string };
     failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
+    /** The RBAC objects the deploy identity needs, per cluster part (README "Least privilege"). */
+    deployerRbac: { zone: object[]; global: object[] };
 }
 
 /** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
@@ -86,5 +89,6 @@ export function deployStack(config: StackConfig): DeployedStack {
         globalControlPlane: { cluster: config.global.cluster.name, namespace: systemNamespace, mesh: meshName },
         // Kuma's own endpoint removal, with or without our failover policies.
         failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },
+        deployerRbac: { zone: deployerRbac("zone", rbacSettingsOf(config)), global: deployerRbac("global", rbacSettingsOf(config)) },
     };
 }
