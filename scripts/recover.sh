@@ -8,6 +8,9 @@
 #      are not lost, see 3;
 #   3. deploys again (`pulumi up`): the Kubernetes provider creates with server-side apply, which
 #      adopts an object an interrupted create already made instead of failing or duplicating it.
+#      That object's fields belong to the dead run's field manager (each create gets its own), so
+#      this one `up` applies with force (PULUMI_K8S_ENABLE_PATCH_FORCE): the program takes back
+#      every field it declares, also from anyone who changed it by hand meanwhile.
 # Backend and secrets come from the usual environment (PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE).
 set -euo pipefail
 # shellcheck source=env.sh
@@ -30,4 +33,4 @@ fi
 
 pulumi cancel --yes --stack "$stack"
 pulumi refresh --yes --skip-preview --non-interactive --clear-pending-creates --stack "$stack"
-pulumi up --yes --skip-preview --non-interactive --stack "$stack"
+PULUMI_K8S_ENABLE_PATCH_FORCE=true pulumi up --yes --skip-preview --non-interactive --stack "$stack"

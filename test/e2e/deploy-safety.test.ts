@@ -17,12 +17,14 @@ import { Project, ROOT, Sandbox, tempRoot } from "./support";
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 21443, { kuma: false });
 const project = new Project(sandbox, root);
-const CLUSTERS = ["global", "zone1"] as const;
+// zone2 joins the stack only in the interrupted `up`s: its Deployment is a create still in flight.
+const CLUSTERS = ["global", "zone1", "zone2"] as const;
+const ZONES = ["zone1", "zone2"] as const;
 const SYSTEM_NS = "kong-mesh-system";
 const STACK = project.stackName;
 /** Every kind the program manages, to find its objects (by label) on the clusters. */
 const OUR_KINDS = {
-    zone1: ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "gatewayconfigurations.gateway-operator.konghq.com",
+    zone: ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "gatewayconfigurations.gateway-operator.konghq.com",
         "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io"],
     global: ["meshes.kuma.io", "meshmultizoneservices.kuma.io", "meshhealthchecks.kuma.io", "meshcircuitbreakers.kuma.io", "meshretries.kuma.io",
         "meshtimeouts.kuma.io", "meshloadbalancingstrategies.kuma.io", "meshproxypatches.kuma.io", "meshtrafficpermissions.kuma.io"],
@@ -65,6 +67,33 @@ function eventLogArgs(): [string[], string] {
     return [["--event-log", file], file];
 }
 
+/** Every process below `pid`, read from /proc. */
+function descendants(pid: number): number[] {
+    const parent = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc").filter(e => /^\d+$/.test(e))) {
+        try {
+            // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ")".
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch { /* gone meanwhile */ }
+    }
+    const found: number[] = [];
+    for (let frontier = [pid]; frontier.length > 0;) {
+        frontier = [...parent].filter(([, ppid]) => frontier.includes(ppid)).map(([p]) => p);
+        found.push(...frontier);
+    }
+    return found;
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 /** The engine events of a run, one JSON object a line (a run killed mid-write leaves half a line). */
 function events(file: string, record = true): any[] {
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
@@ -98,8 +127,10 @@ async function previewChanges(): Promise<Record<string, number>> {
     return changesOf(file);
 }
 
-async function setConfig(pathKey: string, value: string) {
-    await ok(start("pulumi", ["config", "set", "--path", pathKey, value, "--stack", STACK]).done);
+/** Sets plain config values by path, all in one CLI run. */
+async function setConfig(values: Record<string, string>) {
+    const pairs = Object.entries(values).flatMap(([key, value]) => ["--plaintext", `${key}=${value}`]);
+    await ok(start("pulumi", ["config", "set-all", "--path", ...pairs, "--stack", STACK]).done);
 }
 
 /** Stores a file's contents as a secret, read from stdin so it is in no command line. */
@@ -120,7 +151,7 @@ const lockFiles = () => {
 /** Objects of ours on the clusters, read with the admin identity: `cluster kind namespace/name`. */
 function objectsOnClusters(): string[] {
     return CLUSTERS.flatMap(c => {
-        const kinds = c === "global" ? OUR_KINDS.global : OUR_KINDS.zone1;
+        const kinds = c === "global" ? OUR_KINDS.global : OUR_KINDS.zone;
         const items = sandbox.get(c, [kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=mesh-dr"]).items;
         return items.map((o: any) => `${c} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`);
     }).sort();
@@ -134,32 +165,44 @@ function objectsInState(): string[] {
         .map(r => `${providers.get(r.provider)} ${r.outputs.kind} ${r.outputs.metadata.namespace ?? ""}/${r.outputs.metadata.name}`).sort();
 }
 
-/** Waits until the event log shows the engine has started creating something, then returns. */
-async function firstCreateStarted(eventLog: string, run: Promise<Run>, timeoutMs = 120_000): Promise<void> {
+/**
+ * Waits until the engine is creating zone2's Deployment and the API server already has it: the
+ * create is in flight (the provider waits for the rollout), so the state does not know the object yet.
+ */
+async function zone2DeploymentInFlight(eventLog: string, run: Promise<Run>, timeoutMs = 180_000): Promise<void> {
     let ended = false;
     void run.then(() => { ended = true; });
     const t0 = Date.now();
     while (Date.now() - t0 < timeoutMs && !ended) {
-        if (events(eventLog, false).some(e => e.resourcePreEvent?.metadata?.op === "create")) return;
-        await new Promise(r => setTimeout(r, 20));
+        const started = events(eventLog, false).some(e => e.resourcePreEvent?.metadata?.op === "create" &&
+            e.resourcePreEvent.metadata.urn.endsWith("kubernetes:apps/v1:Deployment::zone2-echo"));
+        if (started && sandbox.get("zone2", ["-n", "kong", "deployment", "echo"]) !== undefined) return;
+        await new Promise(r => setTimeout(r, 50));
     }
-    throw new Error(`no create started in ${eventLog}: ${ended ? "the up ended first" : "timed out"}`);
+    throw new Error(`zone2's Deployment never in flight in ${eventLog}: ${ended ? "the up ended first" : "timed out"}`);
 }
 
-/** Turns the failover policies and the traffic permission on (7 objects to create) and changes echo's replicas. */
+/**
+ * Adds zone2 (9 objects to create, its Deployment waiting for its rollout), turns the failover
+ * policies and the traffic permission on (7 more) and changes echo's replicas in zone1.
+ */
 async function createsAndChanges(replicas: number) {
-    await setConfig("failover.enabled", "true");
-    await setConfig("gatewaysOnly", "true");
-    await setConfig("echo.replicas", String(replicas));
+    await setConfig({ "zones[1].name": "zone2", "failover.enabled": "true", gatewaysOnly: "true", "echo.replicas": String(replicas) });
+    await setSecretFromFile("zones[1].kubeconfig", deployerKubeconfig.zone2);
 }
 
-/** Converged: nothing to change, nothing pending, no lock, each object once on the clusters and once in state. */
-async function expectConverged() {
+/** Intact: nothing pending, no lock, each object once on the clusters and once in state. */
+function expectIntact() {
     expect(lockFiles()).toEqual([]);
     expect(checkpoint().pending_operations ?? []).toEqual([]);
     const inState = objectsInState();
     expect(new Set(inState).size).toBe(inState.length);
     expect(objectsOnClusters()).toEqual(inState);
+}
+
+/** Converged: intact, and a preview finds nothing to change. */
+async function expectConverged() {
+    expectIntact();
     expect(await previewChanges()).toEqual({});
 }
 
@@ -169,18 +212,16 @@ beforeAll(async () => {
     // What the global control plane does at start-up: create Mesh `default`, which we adopt.
     sandbox.kubectl("global", ["apply", "-f", "-"], YAML.stringify({ apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "default" } }));
     // The administrator's one step: apply the generated RBAC; the deploy identity is in the group.
-    sandbox.kubectl("zone1", ["apply", "-f", "-"], rbacYaml("zone"));
+    for (const zone of ZONES) sandbox.kubectl(zone, ["apply", "-f", "-"], rbacYaml("zone"));
     sandbox.kubectl("global", ["apply", "-f", "-"], rbacYaml("global"));
     for (const c of CLUSTERS) deployerKubeconfig[c] = sandbox.mintUser(c, "ci-deployer", DEPLOYER.group);
 
     fs.writeFileSync(path.join(project.dir, `Pulumi.${STACK}.yaml`), "config: {}\n");
     await ok(start("pulumi", ["stack", "init", STACK, "--secrets-provider", "passphrase"]).done);
     // Kubeconfig contents, as secrets: what must never show up in plain text anywhere.
-    await setConfig("zones[0].name", "zone1");
+    await setConfig({ "zones[0].name": "zone1", "failover.enabled": "false", gatewaysOnly: "false" });
     await setSecretFromFile("zones[0].kubeconfig", deployerKubeconfig.zone1);
     await setSecretFromFile("global.kubeconfig", deployerKubeconfig.global);
-    await setConfig("failover.enabled", "false");
-    await setConfig("gatewaysOnly", "false");
 }, 10 * 60_000);
 
 afterAll(() => {
@@ -225,21 +266,19 @@ describe("a deploy identity with only the generated RBAC", () => {
         const settings = { meshName: "default", meshManage: "patch" as const, gatewayClassName: "kong", systemNamespace: SYSTEM_NS };
         expect(outputs.deployerRbac).toEqual({ zone: deployerRbac("zone", settings), global: deployerRbac("global", settings) });
         transcript.push(JSON.stringify(outputs), (await ok(pulumi("stack", "output", "--json", "--show-secrets"))).stdout);
-        await expectConverged();
+        expect(objectsOnClusters()).toEqual(objectsInState());
     });
 
-    it("runs a no-op `up` and a one-setting update", async () => {
+    it("runs a no-op `up`", async () => {
         expect(await up()).toEqual({});
-        await setConfig("echo.replicas", "3");
-        expect(await up()).toEqual({ update: 1 });
-        expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(3);
     });
 });
 
 describe("two `up`s of one stack at once", () => {
-    it("fails the second fast with the lock message; the first finishes and the state stays intact", async () => {
-        await setConfig("echo.replicas", "2");
-        const first = start("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK]);
+    it("fails the second fast with the lock message; the first, a one-setting update, finishes and the state stays intact", async () => {
+        await setConfig({ "echo.replicas": "3" });
+        const [args, eventLog] = eventLogArgs();
+        const first = start("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK, ...args]);
         const t0 = Date.now();
         while (lockFiles().length === 0) {
             if (Date.now() - t0 > 60_000) throw new Error("the first up never took the lock");
@@ -252,23 +291,33 @@ describe("two `up`s of one stack at once", () => {
         expect(second.ms).toBeLessThan(20_000);
         console.log(`second up refused after ${second.ms} ms`);
         expect((await first.done).code).toBe(0);
-        expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(2);
-        await expectConverged();
+        // The deploy identity's one-setting update: exactly one object changed.
+        expect(changesOf(eventLog)).toEqual({ update: 1 });
+        expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(3);
+        expectIntact();
     });
 });
 
 describe("an interrupted `up` and the one recovery command", () => {
+    /** Every object the interrupted `up` was to create is there once: zone2's 9, the 8 global ones. */
+    const expectAllCreated = () => {
+        const objects = objectsOnClusters();
+        expect(objects.filter(o => o.startsWith("zone2 "))).toHaveLength(9);
+        expect(objects.filter(o => o.startsWith("global Mesh") && !o.includes("/default"))).toHaveLength(8);
+    };
     const recover = () => ok(start("bash", [path.join(ROOT, "scripts", "recover.sh"), STACK]).done);
 
     /**
-     * Starts an `up` that creates 7 objects and updates the Deployment, and hits it with `signal`
-     * as soon as its first create has started. Returns the pending operations the state then holds.
+     * Starts an `up` that creates 16 objects and updates a Deployment, and hits it with `signal`
+     * while zone2's Deployment is being created. Returns the pending operations the state then holds.
      */
     async function interruptedUp(signal: "SIGKILL" | "SIGINT", replicas: number): Promise<{ run: Run; pending: string[] }> {
         await createsAndChanges(replicas);
         const [args, eventLog] = eventLogArgs();
         const { child, done } = start("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK, ...args]);
-        await firstCreateStarted(eventLog, done);
+        await zone2DeploymentInFlight(eventLog, done);
+        // Pulumi starts each plugin in a process group of its own: find them before the engine dies.
+        const plugins = descendants(child.pid!);
         if (signal === "SIGKILL") {
             // The engine dies at once; its language host and provider plugins lose their parent.
             process.kill(child.pid!, "SIGKILL");
@@ -277,22 +326,23 @@ describe("an interrupted `up` and the one recovery command", () => {
             process.kill(-child.pid!, "SIGINT");
         }
         const run = await done;
-        if (signal === "SIGKILL") {
-            // Whatever of the group outlived the engine (plugins) is killed too: the runner is gone.
-            try { process.kill(-child.pid!, "SIGKILL"); } catch { /* none left */ }
-        }
+        await new Promise(r => setTimeout(r, 2000));
+        const survivors = plugins.filter(alive);
+        // What outlived the engine is killed too, as it would be with the CI runner gone.
+        for (const pid of survivors) process.kill(pid, "SIGKILL");
         events(eventLog);
-        const pending = (checkpoint().pending_operations ?? []).map((p: any) => `${p.type} ${p.resource.urn.split("::").pop()}`);
+        const pending = (checkpoint().pending_operations ?? [])
+            .map((p: any) => `${p.type} ${p.resource.type.split(":").pop()} ${p.resource.urn.split("::").pop()}`);
         console.log(`${signal}: engine exit ${run.code ?? run.signal} after ${run.ms} ms; pending in state: ${pending.join(", ") || "none"}; ` +
-            `locks left: ${lockFiles().length}`);
+            `locks left: ${lockFiles().length}; ${survivors.length} of its ${plugins.length} plugin processes still running 2 s later`);
         return { run, pending };
     }
 
     it("SIGKILL mid-`up`: the stack stays locked; `npm run recover` converges with every object once", async () => {
         const { run, pending } = await interruptedUp("SIGKILL", 4);
         expect(run.signal).toBe("SIGKILL");
-        // Killed mid-flight: the state records operations it never saw finish.
-        expect(pending.length).toBeGreaterThan(0);
+        // Killed mid-flight: the state records the create it never saw finish, of an object the cluster has.
+        expect(pending).toContain("creating Deployment zone2-echo");
         expect(lockFiles()).toHaveLength(1);
         const blocked = await pulumi("up", "--yes", "--skip-preview");
         expect(blocked.code).not.toBe(0);
@@ -302,22 +352,25 @@ describe("an interrupted `up` and the one recovery command", () => {
         await recover();
         console.log(`recover after SIGKILL: ${Date.now() - t0} ms`);
         await expectConverged();
-        expect(objectsOnClusters().filter(o => o.startsWith("global Mesh") && !o.includes("/default"))).toHaveLength(8);
+        expectAllCreated();
         expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(4);
     });
 
     it("Ctrl-C mid-`up`: the engine stops cleanly; the same command converges", async () => {
-        await setConfig("failover.enabled", "false");
-        await setConfig("gatewaysOnly", "false");
-        await up();
-        const { run } = await interruptedUp("SIGINT", 3);
+        await ok(start("pulumi", ["config", "rm", "--path", "zones[1]", "--stack", STACK]).done);
+        await setConfig({ "failover.enabled": "false", gatewaysOnly: "false" });
+        expect(Object.keys(await up())).toEqual(["delete"]);
+        const { run, pending } = await interruptedUp("SIGINT", 2);
         expect(run.code).not.toBe(0);
+        // The engine let the steps in flight finish and recorded them, then gave the lock back.
+        expect(pending).toEqual([]);
+        expect(lockFiles()).toEqual([]);
         const t0 = Date.now();
         await recover();
         console.log(`recover after Ctrl-C: ${Date.now() - t0} ms`);
         await expectConverged();
-        expect(objectsOnClusters().filter(o => o.startsWith("global Mesh") && !o.includes("/default"))).toHaveLength(8);
-        expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(3);
+        expectAllCreated();
+        expect(sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).spec.replicas).toBe(2);
     });
 });
 
