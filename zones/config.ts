@@ -379,7 +379,8 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
  * `secretKeys` holds the top-level keys that Pulumi stores as secrets.
  */
 export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
-    const r = new Reader();
+    // A problem under a secret key shows `[secret]`, never the decrypted value.
+    const r = new Reader(key => [...secretKeys].some(s => key === k(s) || key.startsWith(`${k(s)}.`) || key.startsWith(`${k(s)}[`)));
     for (const key of Object.keys(raw)) {
         if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
             r.problem(k(key), raw[key], "is not a known setting",

@@ -9,6 +9,7 @@ import { MeshZone } from "../components/zone";
 import { StackConfig, clustersOf } from "./config";
 import { globalControlPlane, globalControlPlaneOutput } from "./global";
 import { clusterProvider } from "./providers";
+import { deployerRbac, rbacSettingsOf } from "./rbac";
 
 export interface ZoneOutputs {
     cluster: string;
@@ -23,6 +24,8 @@ export interface DeployedStack {
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; envoyCluster: string };
     globalControlPlane: ReturnType<typeof globalControlPlaneOutput>;
     failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
+    /** The RBAC objects the deploy identity needs, per cluster part (README "Least privilege"). */
+    deployerRbac: { zone: object[]; global: object[] };
 }
 
 /** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
@@ -85,5 +88,10 @@ export function deployStack(config: StackConfig): DeployedStack {
         globalControlPlane: globalControlPlaneOutput(config.global, meshName),
         // Kuma's own endpoint removal, with or without our failover policies.
         failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },
+        deployerRbac: {
+            zone: deployerRbac("zone", rbacSettingsOf(config)),
+            // An API global control plane is not reached through Kubernetes: no RBAC there.
+            global: config.global.kind === "kubernetes" ? deployerRbac("global", rbacSettingsOf(config)) : [],
+        },
     };
 }

@@ -6,10 +6,15 @@ export interface Problem {
     value: unknown;
     message: string;
     fix: string;
+    /** The value lies under a secret config key: it is never printed. */
+    secret?: boolean;
 }
 
+/** What a problem shows for a value under a secret config key: a misspelled key may hold a kubeconfig. */
+export const SECRET_SHOWN = "[secret]";
+
 export function formatProblem(p: Problem): string {
-    const shown = p.value === undefined ? "(missing)" : JSON.stringify(p.value);
+    const shown = p.secret ? SECRET_SHOWN : p.value === undefined ? "(missing)" : JSON.stringify(p.value);
     return `${p.key}: ${shown} ${p.message}. Fix: ${p.fix}`;
 }
 
@@ -51,8 +56,11 @@ const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h:
 export class Reader {
     readonly problems: Problem[] = [];
 
+    /** `isSecret(key)`: whether the value at a key came from a secret config key. */
+    constructor(private readonly isSecret: (key: string) => boolean = () => false) {}
+
     problem(key: string, value: unknown, message: string, fix: string): void {
-        this.problems.push({ key, value, message, fix });
+        this.problems.push({ key, value, message, fix, secret: value !== undefined && this.isSecret(key) });
     }
 
     /** True when one of these keys already has a problem: checks across keys then skip it. */
@@ -126,8 +134,12 @@ export class Reader {
         const d = this.string(key, value, dflt, DURATION, fix);
         if (d !== value) return d; // the default, or a problem already recorded
         const [, n, unit] = /^(\d+)(\D+)$/.exec(d)!;
-        if (Number(n) * DURATION_UNIT_MS[unit] <= MAX_DURATION_MS) return d;
-        this.problem(key, value, "is longer than Kuma accepts (about 292 years)", fix);
+        const ms = Number(n) * DURATION_UNIT_MS[unit];
+        // Zero is refused by Kuma's admission (health-check and outlier intervals and timeouts, the
+        // connect timeout) or by Envoy (a back-off), or turns a timeout off (per try, per request).
+        if (ms === 0) this.problem(key, value, "is zero; Kuma needs a positive duration", fix);
+        else if (ms > MAX_DURATION_MS) this.problem(key, value, "is longer than Kuma accepts (about 292 years)", fix);
+        else return d;
         return dflt;
     }
 

@@ -64,6 +64,30 @@ export class Sandbox {
             { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
     }
 
+    /**
+     * A client certificate for `user` in `group`, signed by the cluster's CA, and a kubeconfig
+     * with it: an identity that has exactly the rights RBAC gives that user or group.
+     */
+    mintUser(cluster: string, user: string, group: string): string {
+        const pki = path.join(this.dir, cluster, "pki");
+        const dir = fs.mkdtempSync(path.join(this.dir, cluster, `user-${user}-`));
+        const [key, csr, crt] = ["key", "csr", "crt"].map(ext => path.join(dir, `${user}.${ext}`));
+        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", csr, "-subj", `/O=${group}/CN=${user}`, "-config", path.join(pki, "openssl.cnf")], { stdio: "pipe" });
+        execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", path.join(pki, "ca.crt"), "-CAkey", path.join(pki, "ca.key"),
+            "-set_serial", `0x${Date.now().toString(16)}`, "-days", "1", "-extfile", path.join(pki, "openssl.cnf"),
+            "-extensions", "v3_client", "-out", crt], { stdio: "pipe" });
+        const admin = YAML.parse(fs.readFileSync(this.kubeconfig(cluster), "utf8"));
+        admin.users = [{ name: user, user: {
+            "client-certificate-data": fs.readFileSync(crt).toString("base64"),
+            "client-key-data": fs.readFileSync(key).toString("base64"),
+        } }];
+        admin.contexts[0].context.user = user;
+        const kubeconfig = path.join(dir, "kubeconfig");
+        fs.writeFileSync(kubeconfig, YAML.stringify(admin), { mode: 0o600 });
+        return kubeconfig;
+    }
+
     kubectl(cluster: string, args: string[], input?: string): string {
         return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), ...args],
             { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });

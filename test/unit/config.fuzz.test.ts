@@ -8,6 +8,7 @@ import * as fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { deployStack } from "../../zones";
 import { CONFIG_NAMESPACE, ConfigError, RawConfig, StackConfig, TOP_LEVEL_KEYS, parseConfig } from "../../zones/config";
+import { SECRET_SHOWN } from "../../zones/validate";
 import { Recorder, Registered } from "./harness";
 
 /** Configs per parse property (valid, mutated, random): 3 × 1000 in about a second. */
@@ -61,8 +62,9 @@ function duration(ms: number, pick: number): string {
     const [unit, f] = units[pick % units.length];
     return `${ms / f}${unit}`;
 }
-const millis = fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 600 }).map(s => s * 1000),
-    fc.integer({ min: 0, max: 24 }).map(h => h * 3_600_000));
+// Kuma needs positive durations: zero is a broken value, not a valid one.
+const millis = fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 600 }).map(s => s * 1000),
+    fc.integer({ min: 1, max: 24 }).map(h => h * 3_600_000));
 const anyDuration = fc.tuple(millis, fc.nat(3)).map(([ms, pick]) => duration(ms, pick));
 
 const KUBECONFIG = (zone: string) => `apiVersion: v1\nkind: Config\ncurrent-context: ${zone}\n`;
@@ -274,11 +276,17 @@ function check(ok: boolean, message: () => string): asserts ok {
 }
 
 /** `<key>: <value> <what is wrong>. Fix: <what to do>`, the value being the one the config holds there. */
-function checkWellFormed(problem: string, keys: Map<string, unknown>): void {
+function checkWellFormed(problem: string, keys: Map<string, unknown>, secretKeys: string[]): void {
     check(/^mesh-dr:.*\. Fix: \S/s.test(problem), () => `no mesh-dr: key or no fix: ${problem}`);
     // The longest key of the config that the problem starts with; none when the key is missing.
     const key = [...keys.keys()].filter(k => problem.startsWith(`${k}: `)).sort((a, b) => b.length - a.length)[0];
     const value = key === undefined ? undefined : keys.get(key);
+    // A value under a secret key is never shown, whatever it is.
+    const top = key?.slice(`${CONFIG_NAMESPACE}:`.length).split(/[.[]/)[0];
+    if (top !== undefined && secretKeys.includes(top) && value !== undefined) {
+        check(problem.startsWith(`${key}: ${SECRET_SHOWN} `), () => `a value under the secret key ${top} shown: ${problem}`);
+        return;
+    }
     if (value == null) {
         // Unset (absent, or null from an empty YAML value): shown as such, or as the default that stood in.
         const shown = problem.slice(key === undefined ? problem.indexOf(": ") + 2 : key.length + 2);
@@ -365,7 +373,7 @@ describe("fuzzed stack configs", () => {
                 if (!Array.isArray(result)) return checkSound(result);
                 check(result.length > 0, () => "a ConfigError with no problem");
                 const keys = keysOf(raw);
-                for (const problem of result) checkWellFormed(problem, keys);
+                for (const problem of result) checkWellFormed(problem, keys, secretKeys);
             }), options(RUNS));
         }
         // Most mutations must break the config, or the fuzz would test little.

@@ -173,6 +173,21 @@ describe("kubeconfig values", () => {
         expect(config.zones[0].cluster).toEqual({ name: "zone1", kubeconfig: KUBECONFIG });
     });
 
+    it("never prints a value under a secret key, such as a kubeconfig under a misspelled key", () => {
+        const problems = problemsOf({ global: { kubeconfg: KUBECONFIG, context: "global" }, zones: [{ name: "zone1", kubeconfig: KUBECONFIG },
+            { ...ZONE2, kubeconfg: KUBECONFIG, echoReplicas: 0 }] }, ["zones", "global"]);
+        expect(problems).toEqual([
+            unknownKey("mesh-dr:zones[1].kubeconfg", "[secret]", ZONE_KEYS),
+            outOfRange("mesh-dr:zones[1].echoReplicas", "[secret]", 1, 100),
+            unknownKey("mesh-dr:global.kubeconfg", "[secret]", "zone, context, kubeconfig, systemNamespace, api"),
+        ]);
+        expect(problems.join("\n")).not.toContain("10.0.0.1");
+        // The same mistakes in keys that are not secret still show their values.
+        expect(problemsOf({ global: GLOBAL, zones: [ZONE1, { ...ZONE2, echoReplicas: 0 }] })).toEqual([
+            outOfRange("mesh-dr:zones[1].echoReplicas", "0", 1, 100),
+        ]);
+    });
+
     it("accepts a path in plain text", () => {
         const config = accepts({ global: GLOBAL, zones: [{ name: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml", context: "zone1" }, ZONE2] });
         expect(config.zones[0].cluster).toEqual({ name: "zone1", context: "zone1", kubeconfig: "/home/ops/.kube/zone1.yaml" });
@@ -341,6 +356,13 @@ const CASES: Record<string, Case[]> = {
             badDuration("mesh-dr:failover.timeout.connect", '"2 s"')],
         ["a bad timeout.request", withMinimal({ failover: { timeout: { request: "10d" } } }),
             badDuration("mesh-dr:failover.timeout.request", '"10d"')],
+        ...["healthCheck.interval", "healthCheck.timeout", "circuitBreaker.interval", "circuitBreaker.baseEjectionTime", "retry.perTryTimeout",
+            "retry.backOffBase", "retry.backOffMax", "timeout.connect", "timeout.request"].map((key): Case => {
+            const [group, name] = key.split(".");
+            return [`a zero ${key}`, withMinimal({ failover: { [group]: { [name]: "0s" } } }),
+                `mesh-dr:failover.${key}: "0s" is zero; Kuma needs a positive duration. ` +
+                `Fix: set mesh-dr:failover.${key} to a duration such as "5s", "250ms" or "1m"`];
+        }),
         ["numRetries over 10", withMinimal({ failover: { retry: { numRetries: 11 } } }), outOfRange("mesh-dr:failover.retry.numRetries", "11", 0, 10)],
         ["unhealthyThreshold 0", withMinimal({ failover: { healthCheck: { unhealthyThreshold: 0 } } }),
             outOfRange("mesh-dr:failover.healthCheck.unhealthyThreshold", "0", 1, 100)],
