@@ -14,7 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ControlPlane, gatewayListsNow } from "../test/e2e/kuma";
+import { ControlPlane, gatewayListsNow } from "../dr/kuma";
+import { stats } from "../dr/timeline";
 import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -24,13 +25,6 @@ const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 const FAILOVER = process.env.BENCH_FAILOVER !== "0";
 
 interface Row { zones: number; what: string; samples: number[]; floor?: number }
-
-function stats(samples: number[]) {
-    const s = [...samples].sort((a, b) => a - b);
-    const mid = Math.floor(s.length / 2);
-    const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-    return { median, min: s[0], max: s[s.length - 1] };
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
     const start = process.hrtime.bigint();

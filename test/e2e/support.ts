@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
-import { ControlPlane } from "./kuma";
+import { ControlPlane } from "../../dr/kuma";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
@@ -35,7 +35,9 @@ export class Sandbox {
 
     /** The cluster's Kuma control plane (global on `global`, a zone CP on every other cluster). */
     controlPlane(cluster: string): ControlPlane {
-        return ControlPlane.of(this.dir, this.portBase, cluster);
+        // scripts/sandbox/kuma.sh: PORT_BASE + 1000 + 10 × the cluster's index.
+        const index = Number(fs.readFileSync(path.join(this.dir, cluster, "index"), "utf8"));
+        return ControlPlane.at(cluster, `http://127.0.0.1:${this.portBase + 1000 + 10 * index}`);
     }
 
     /** kubectl as the cluster's Kuma control plane itself (the identity its webhooks let through). */
