@@ -55,6 +55,7 @@ export interface DrillSummary {
     failoverSeconds?: { median: number; max: number; n: number };
     recoverySeconds?: { median: number; max: number; n: number };
     problems: string[];
+    notes: string[];
     reports: string[];
 }
 
@@ -69,14 +70,14 @@ export function drillSummary(reports: DrillReport[]): DrillSummary {
     return {
         stack: reports[0].stack, zone: reports[0].zone, fault: reports[0].fault, drills: reports.length,
         failoverSeconds: secs(reports.map(r => r.failoverMs)), recoverySeconds: secs(reports.map(r => r.recoveryMs)),
-        problems: reports.flatMap(r => r.problems), reports: reports.map(r => r.files?.html ?? ""),
+        problems: reports.flatMap(r => r.problems), notes: [...new Set(reports.flatMap(r => r.notes))], reports: reports.map(r => r.files?.html ?? ""),
     };
 }
 
 export function formatSummary(s: DrillSummary): string {
     const f = (x?: { median: number; max: number; n: number }) => x ? `median ${x.median.toFixed(2)} s, max ${x.max.toFixed(2)} s (${x.n} of ${s.drills})` : "not observed";
     return [`${s.fault} fault in ${s.zone}, ${s.drills} drill(s):`, `  time to fail over: ${f(s.failoverSeconds)}`, `  time to recover:   ${f(s.recoverySeconds)}`,
-        ...s.problems.map(p => `  problem: ${p}`)].join("\n");
+        ...s.problems.map(p => `  problem: ${p}`), ...s.notes.map(n => `  note: ${n}`)].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {

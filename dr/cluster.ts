@@ -59,7 +59,7 @@ export class Cluster {
         const indexFile = path.join(clusterDir, "index");
         if (!fs.existsSync(kumactl) || !fs.existsSync(indexFile)) return undefined;
         return sandboxLayout(fs.readFileSync(this.kubeconfig, "utf8"), fs.readFileSync(kumactl, "utf8"),
-            Number(fs.readFileSync(indexFile, "utf8")), path.dirname(clusterDir));
+            Number(fs.readFileSync(indexFile, "utf8")), fs.realpathSync(path.dirname(clusterDir)));
     }
 }
 

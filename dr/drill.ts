@@ -11,7 +11,7 @@ import { Probe, ProbeOptions, ProbeResult } from "./probe";
 import { writeReport } from "./report";
 import { DrStack } from "./stack";
 import { gatewayRoutesLocalFirst, zoneGateway } from "./status";
-import { Sample, Timeline, changesOnly, timeline } from "./timeline";
+import { Sample, Timeline, changesOnly, timeline, trafficTimes } from "./timeline";
 
 export interface DrillOptions {
     zone: string;
@@ -47,6 +47,11 @@ export interface DrillReport extends Timeline {
     probes: ProbeResult[];
     /** What was found wrong (not failed over, not recovered); empty when the drill went as it should. */
     problems: string[];
+    /** What was seen and is expected (the control planes keeping a zone whose control plane is down). */
+    notes: string[];
+    /** From the probes: fault to the last URL answered by another zone; restore to the faulted zone answering again. */
+    trafficFailoverMs?: number;
+    trafficRecoveryMs?: number;
     files?: { json: string; html: string };
 }
 
@@ -54,7 +59,7 @@ export interface DrillReport extends Timeline {
 export class Interrupted extends Error {}
 
 function target(s: DrStack, zone: string, cpService: string): FaultTarget {
-    return { cluster: s.zone(zone), systemNamespace: s.config.global.systemNamespace, controlPlaneService: cpService, echoPort: s.config.echo.port };
+    return { cluster: s.zone(zone), sandbox: s.zone(zone).sandbox(), systemNamespace: s.config.global.systemNamespace, controlPlaneService: cpService, echoPort: s.config.echo.port };
 }
 
 /** A fault a killed drill left behind is repaired before anything else. */
@@ -150,19 +155,21 @@ export async function drill(s: DrStack, o: DrillOptions): Promise<DrillReport> {
     let marker: Marker | undefined;
     let faultAt = 0, restoredAt = 0;
     const problems: string[] = [];
+    const notes: string[] = [];
     try {
         await waitFor(() => false, 1000); // a baseline before the fault
         faultAt = now();
         o.log(`fault ${o.fault} in zone ${o.zone}`);
-        marker = await inject(file, {
-            stack: s.name, zone: o.zone, fault: o.fault, startedAt: startedAt.toISOString(),
-            ...(sandbox ? { sandbox: { dir: s.zone(o.zone).sandbox()!.dir, portBase: s.zone(o.zone).sandbox()!.portBase } } : {}),
-        }, target(s, o.zone, o.cpService));
+        marker = await inject(file, { stack: s.name, zone: o.zone, fault: o.fault, startedAt: startedAt.toISOString() }, target(s, o.zone, o.cpService));
         await waitFor(() => timeline(samples, o.fault, o.zone, steady, faultAt, undefined).failoverMs !== undefined, o.holdSeconds * 1000);
         const failed = timeline(samples, o.fault, o.zone, steady, faultAt, undefined);
         if (failed.failoverMs === undefined) {
             const stayed = failed.gateways.filter(g => g.affected && g.leftAt === undefined).map(g => g.gateway);
-            problems.push(`within ${o.holdSeconds}s the control planes did not take zone ${o.zone} out of the gateway(s) of ${stayed.join(", ")}`);
+            const what = `within ${o.holdSeconds}s the control planes did not take zone ${o.zone} out of the gateway(s) of ${stayed.join(", ")}`;
+            // A zone whose control plane is gone cannot mark its MeshService Unavailable: there the
+            // data plane's active health check (the MeshProxyPatch) takes it out, not the control planes.
+            if (o.fault === "zone") notes.push(`${what}, as expected: its control plane is down with it; Envoy's active health check on the MMZS cluster takes it out (README, "Failover")`);
+            else problems.push(what);
         } else {
             o.log(`failed over in ${(failed.failoverMs / 1000).toFixed(2)}s`);
         }
@@ -199,7 +206,7 @@ export async function drill(s: DrStack, o: DrillOptions): Promise<DrillReport> {
         stack: s.name, zone: o.zone, fault: o.fault, startedAt: startedAt.toISOString(), sandbox, steady,
         faultAt, restoredAt, endedAt, holdSeconds: o.holdSeconds,
         model: { sameZoneWorstCaseSeconds: s.outputs.failover.sameZoneWorstCaseSeconds, otherZoneWorstCaseSeconds: s.outputs.failover.otherZoneWorstCaseSeconds },
-        ...t, samples: changesOnly(samples), probes, problems,
+        ...t, ...trafficTimes(probes, o.zone, faultAt, restoredAt), samples: changesOnly(samples), probes, problems, notes,
     };
     fs.mkdirSync(o.outDir, { recursive: true });
     report.files = writeReport(report, o.outDir);

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GATEWAY_POD_LABELS, K8S_NAMES } from "../components/names";
-import { Cluster } from "./cluster";
+import { Cluster, SandboxCluster } from "./cluster";
 import { DrError } from "./errors";
 
 export const FAULTS = ["echo", "service", "gateway", "zone"] as const;
@@ -33,8 +33,6 @@ export interface Marker {
     zone: string;
     fault: FaultKind;
     startedAt: string;
-    /** Sandbox faults stop processes through this script with this environment. */
-    sandbox?: { dir: string; portBase: number };
     undo: Undo;
 }
 
@@ -55,7 +53,8 @@ function writeMarker(file: string, m: Marker): void {
 
 const SANDBOX_SH = path.resolve(__dirname, "..", "scripts", "sandbox.sh");
 
-function sandboxSh(sb: { dir: string; portBase: number }, ...args: string[]): void {
+/** The sandbox's own script, with the environment of the sandbox the cluster belongs to. */
+function sandboxSh(sb: SandboxCluster, ...args: string[]): void {
     const r = spawnSync("bash", [SANDBOX_SH, ...args], {
         encoding: "utf8", timeout: 5 * 60_000,
         env: { ...process.env, SANDBOX_DIR: sb.dir, SANDBOX_PORT_BASE: String(sb.portBase) },
@@ -65,6 +64,8 @@ function sandboxSh(sb: { dir: string; portBase: number }, ...args: string[]): vo
 
 export interface FaultTarget {
     cluster: Cluster;
+    /** Set for a sandbox cluster: its faults stop processes through scripts/sandbox.sh. */
+    sandbox?: SandboxCluster;
     /** The zone's control plane system namespace and Deployment (real clusters' zone fault). */
     systemNamespace: string;
     controlPlaneService: string;
@@ -92,7 +93,7 @@ export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarg
             break;
         }
         case "zone":
-            if (!m.sandbox) {
+            if (!t.sandbox) {
                 undo.controlPlaneReplicas = (await c.get(["-n", t.systemNamespace, "deployment", t.controlPlaneService])).spec.replicas;
             }
             break;
@@ -119,7 +120,7 @@ export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarg
             await c.kubectl(["-n", NS, "delete", "pods", "-l", GATEWAY_SELECTOR, "--wait=false"]);
             break;
         case "zone":
-            if (m.sandbox) sandboxSh(m.sandbox, "stop-apiserver", m.zone);
+            if (t.sandbox) sandboxSh(t.sandbox, "stop-apiserver", m.zone);
             else await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, "--replicas=0"]);
             break;
     }
@@ -144,10 +145,10 @@ export async function restore(file: string, m: Marker, t: FaultTarget): Promise<
                     JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: u.gatewayReplicas } } } })]);
             }
             // The sandbox has no Kong Operator: its own recipe puts the stand-in back.
-            if (m.sandbox) sandboxSh(m.sandbox, "gateway", m.zone);
+            if (t.sandbox) sandboxSh(t.sandbox, "gateway", m.zone);
             break;
         case "zone":
-            if (m.sandbox) sandboxSh(m.sandbox, "start-apiserver", m.zone);
+            if (t.sandbox) sandboxSh(t.sandbox, "start-apiserver", m.zone);
             else if (u.controlPlaneReplicas !== undefined) {
                 await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, `--replicas=${u.controlPlaneReplicas}`]);
             }

@@ -28,9 +28,13 @@ export function chartData(r: DrillReport) {
         ...(g.leftAt !== undefined ? [{ label: `${g.gateway} left ${zone}`, x: sec(g.leftAt), y: i + 0.4 }] : []),
         ...(g.backAt !== undefined ? [{ label: `${g.gateway} back`, x: sec(g.backAt), y: i + 0.4 }] : []),
     ]);
+    const traffic = [
+        ...(r.trafficFailoverMs !== undefined ? [{ label: "traffic answered by another zone", x: sec(r.faultAt + r.trafficFailoverMs), y: r.gateways.length - 0.5 }] : []),
+        ...(r.trafficRecoveryMs !== undefined ? [{ label: `traffic answered by ${zone} again`, x: sec(r.restoredAt + r.trafficRecoveryMs), y: r.gateways.length - 0.5 }] : []),
+    ];
     const probes = successPerSecond(r.probes.map(p => ({ ...p, t: p.t - r.faultAt })))
         .map(b => ({ x: b.second, y: Math.round(100 * b.ok / b.total) }));
-    return { lanes, events, probes, markers: { fault: 0, restored: sec(r.restoredAt) }, end, start: sec(0), laneCount: r.gateways.length };
+    return { lanes, events: [...events, ...traffic], probes, markers: { fault: 0, restored: sec(r.restoredAt) }, end, start: sec(0), laneCount: r.gateways.length };
 }
 
 function escapeHtml(s: string): string {
@@ -54,7 +58,9 @@ export function reportHtml(r: DrillReport): string {
 Fault at 0 s, restored at <span id="restored">${seconds(r.restoredAt - r.faultAt)}</span>.</p>
 <p>Time to fail over: <b id="failover">${seconds(r.failoverMs)}</b> · time to recover: <b id="recovery">${seconds(r.recoveryMs)}</b>
 · Kuma's model: ≤ ${r.model.sameZoneWorstCaseSeconds} s in the zone, ≤ ${r.model.otherZoneWorstCaseSeconds} s across zones.</p>
+${r.probes.length ? `<p>Traffic through the probed gateways: answered by another zone <b id="traffic-failover">${seconds(r.trafficFailoverMs)}</b> after the fault, by ${escapeHtml(r.zone)} again <b id="traffic-recovery">${seconds(r.trafficRecoveryMs)}</b> after the restore (${r.probes.length} requests).</p>` : ""}
 ${r.problems.map(p => `<p class="bad">${escapeHtml(p)}</p>`).join("\n")}
+${r.notes.map(p => `<p class="note">${escapeHtml(p)}</p>`).join("\n")}
 <table><tr><th>gateway</th><th>must leave ${escapeHtml(r.zone)}</th><th>stopped using it after the fault</th><th>back after the restore</th></tr>
 ${rows}</table>
 <p>Each gateway's lane: high while its computed config routes to ${escapeHtml(r.zone)}, low while it does not, a gap while it has

@@ -98,3 +98,23 @@ export function successPerSecond(probes: { t: number; status: number }[]): { sec
     }
     return [...bySecond].sort(([a], [b]) => a - b).map(([second, b]) => ({ second, ...b }));
 }
+
+/**
+ * From probe answers: per URL, the first answer after the fault from another zone than the faulted
+ * one (traffic failed over), and the first after the restore from the faulted zone again (traffic
+ * returned); each the latest over the URLs, undefined when some URL never showed it.
+ */
+export function trafficTimes(probes: { t: number; url: string; status: number; zone?: string }[], zone: string, faultAt: number, restoredAt: number):
+    { trafficFailoverMs?: number; trafficRecoveryMs?: number } {
+    const urls = [...new Set(probes.map(p => p.url))];
+    if (!urls.length) return {};
+    const ok = (p: { status: number }) => p.status >= 200 && p.status < 300;
+    const latest = (pick: (url: string) => number | undefined, from: number) => {
+        const times = urls.map(pick);
+        return times.every(t => t !== undefined) ? Math.max(...times as number[]) - from : undefined;
+    };
+    return {
+        trafficFailoverMs: latest(u => probes.find(p => p.url === u && p.t >= faultAt && p.t < restoredAt && ok(p) && p.zone !== undefined && p.zone !== zone)?.t, faultAt),
+        trafficRecoveryMs: latest(u => probes.find(p => p.url === u && p.t >= restoredAt && ok(p) && p.zone === zone)?.t, restoredAt),
+    };
+}
