@@ -110,18 +110,23 @@ export async function drill(s: DrStack, o: DrillOptions): Promise<DrillReport> {
         throw DrError.bad("--yes", false, `is required: stack ${s.name} is on real clusters and the drill breaks zone ${o.zone} (${o.fault})`,
             "run status first, tell the people on call, then add --yes");
     }
-    await repairLeftover(s, o.cpService, o.log);
+    const repaired = await repairLeftover(s, o.cpService, o.log);
 
     const names = new Map<string, string | undefined>();
     const steady: Record<string, string[]> = {};
-    for (const z of s.zoneNames) {
-        const listing = await readGateway(s, z, names);
-        const check = listing && gatewayRoutesLocalFirst(z, s.zoneNames, listing.map(e => ({ zone: e.split(":")[1], priority: Number(e.split(":")[0]), addresses: [] })));
-        if (!listing || !check?.ok) {
-            throw new DrError(`zone ${z}'s gateway is not ready (${check?.detail ?? "no gateway config"}). Fix: run the status command and repair that first`);
+    const unready = async () => {
+        for (const z of s.zoneNames) {
+            const listing = await readGateway(s, z, names);
+            const check = listing && gatewayRoutesLocalFirst(z, s.zoneNames, listing.map(e => ({ zone: e.split(":")[1], priority: Number(e.split(":")[0]), addresses: [] })));
+            if (!listing || !check?.ok) return `zone ${z}'s gateway is not ready (${check?.detail ?? "no gateway config"})`;
+            steady[z] = listing;
         }
-        steady[z] = listing;
-    }
+        return undefined;
+    };
+    let problem = await unready();
+    // After a repair the control planes need their usual time to put the zone back.
+    for (const deadline = Date.now() + o.recoverTimeoutSeconds * 1000; problem && repaired && Date.now() < deadline; problem = await unready()) await sleep(1000);
+    if (problem) throw new DrError(`${problem}. Fix: run the status command and repair that first`);
 
     const file = markerPath(s.workDir, s.name);
     const startedAt = new Date();

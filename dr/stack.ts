@@ -45,13 +45,15 @@ export class DrStack {
      * private temp file, removed by `close()`; their text is never printed.
      */
     static async open(name: string, workDir: string, cp: ControlPlaneOptions): Promise<DrStack> {
-        const ws = await LocalWorkspace.create({ workDir });
-        const known = (await ws.listStacks()).map(s => s.name.split("/").pop()!);
-        if (!known.includes(name)) {
+        let stack: Stack;
+        try {
+            stack = await LocalWorkspace.selectStack({ stackName: name, workDir });
+        } catch {
+            // Only now list them: one engine call less on the usual path.
+            const known = await LocalWorkspace.create({ workDir }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
             throw DrError.bad("--stack", name, `is not a stack of the project in ${workDir}`,
-                known.length ? `use one of: ${known.join(", ")}` : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory");
+                known.length ? `use one of: ${known.join(", ")}` : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory (and PULUMI_BACKEND_URL for its backend)");
         }
-        const stack = await LocalWorkspace.selectStack({ stackName: name, workDir });
         const entries = Object.entries(await stack.getAllConfig()).map(([fullKey, v]) => ({ fullKey, value: v.value, secret: v.secret === true }));
         let config: StackConfig;
         try {
