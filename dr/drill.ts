@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ECHO_LABELS, K8S_NAMES } from "../components/names";
 import { DrError } from "./errors";
-import { FaultKind, FaultTarget, Marker, inject, markerPath, readMarker, restore } from "./faults";
+import { FaultKind, FaultTarget, Marker, inject, markerPath, prepare, readMarker, restore } from "./faults";
 import { byPriority, gatewayLocalities } from "./kuma";
 import { Probe, ProbeOptions, ProbeResult } from "./probe";
 import { writeReport } from "./report";
@@ -163,9 +163,11 @@ export async function drill(s: DrStack, o: DrillOptions): Promise<DrillReport> {
     const notes: string[] = [];
     try {
         await waitFor(() => false, 1000); // a baseline before the fault
+        marker = await prepare(file, { stack: s.name, zone: o.zone, fault: o.fault, startedAt: startedAt.toISOString() }, target(s, o.zone, o.cpService));
+        // Timed from the command that breaks it, not from reading what undoes it.
         faultAt = now();
         o.log(`fault ${o.fault} in zone ${o.zone}`);
-        marker = await inject(file, { stack: s.name, zone: o.zone, fault: o.fault, startedAt: startedAt.toISOString() }, target(s, o.zone, o.cpService));
+        await inject(marker, target(s, o.zone, o.cpService));
         await waitFor(() => timeline(samples, o.fault, o.zone, steady, faultAt, undefined).failoverMs !== undefined, o.holdSeconds * 1000);
         const failed = timeline(samples, o.fault, o.zone, steady, faultAt, undefined);
         if (failed.failoverMs === undefined) {

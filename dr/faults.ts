@@ -76,8 +76,8 @@ const NS = K8S_NAMES.namespace;
 const GATEWAY_CONFIGURATION = "gatewayconfigurations.gateway-operator.konghq.com";
 const GATEWAY_SELECTOR = Object.entries(GATEWAY_POD_LABELS).map(([k, v]) => `${k}=${v}`).join(",");
 
-/** Records the undo, then applies the fault. */
-export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarget): Promise<Marker> {
+/** Reads what undoes the fault and records it in the marker file, before anything is broken. */
+export async function prepare(file: string, m: Omit<Marker, "undo">, t: FaultTarget): Promise<Marker> {
     const c = t.cluster;
     const undo: Undo = {};
     switch (m.fault) {
@@ -100,6 +100,12 @@ export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarg
     }
     const marker: Marker = { ...m, undo };
     writeMarker(file, marker);
+    return marker;
+}
+
+/** Applies the fault a prepared marker describes. */
+export async function inject(m: Marker, t: FaultTarget): Promise<void> {
+    const c = t.cluster;
     switch (m.fault) {
         case "echo":
             await c.kubectl(["-n", NS, "scale", `deployment/${K8S_NAMES.echo}`, "--replicas=0"]);
@@ -108,7 +114,7 @@ export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarg
             // The walkthrough's "wrong destination port": the Service's echo port moved, so the
             // zone's MeshService no longer has the port the MMZS and the route use. (A wrong
             // targetPort alone leaves Kuma's endpoints as they are: only Envoy would notice.)
-            const ports = (undo.ports as any[]).map(p => p.port === t.echoPort ? { ...p, port: t.echoPort + 1 } : p);
+            const ports = (m.undo.ports as any[]).map(p => p.port === t.echoPort ? { ...p, port: t.echoPort + 1 } : p);
             await c.kubectl(["-n", NS, "patch", "service", K8S_NAMES.echo, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }])]);
             break;
         }
@@ -124,7 +130,6 @@ export async function inject(file: string, m: Omit<Marker, "undo">, t: FaultTarg
             else await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, "--replicas=0"]);
             break;
     }
-    return marker;
 }
 
 /** Puts back what the marker's fault changed, then removes the marker. Safe to run twice. */
