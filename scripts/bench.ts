@@ -6,15 +6,19 @@
 // the program's own start-up under ts-node and the unit-test suite's wall time. The engine rows
 // run without Kuma control planes (they measure the engine, not Kuma's admission).
 // Failover (BENCH_FAILOVER=0 to skip): with real Kuma control planes and a gateway stand-in per
-// zone, zone1's echo is scaled to 0 and back BENCH_RUNS times; each row is the time from the
-// scale command until the named gateway's computed Envoy config (the zone CP's inspect API) has
-// dropped zone1 / lists it again at its place.
+// zone, the DR tool's drills (dr/drill.ts) of each fault kind in zone1, BENCH_RUNS times each;
+// each row is the time from the fault (or its restore) until the named gateway's computed Envoy
+// config (the zone CP's inspect API) has dropped zone1 / lists it again at its place.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { ControlPlane, gatewayListsNow } from "../test/e2e/kuma";
+import { DrillReport, drill } from "../dr/drill";
+import { FAULTS, FaultKind } from "../dr/faults";
+import { DEFAULT_CP_SERVICE, DrStack } from "../dr/stack";
+import { status } from "../dr/status";
+import { stats } from "../dr/timeline";
 import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -22,15 +26,10 @@ const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").filter(Boole
 /** BENCH_TYPECHECK=1 measures the engine type-checking the program on every run (the "before"). */
 const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 const FAILOVER = process.env.BENCH_FAILOVER !== "0";
+// Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
 interface Row { zones: number; what: string; samples: number[]; floor?: number }
-
-function stats(samples: number[]) {
-    const s = [...samples].sort((a, b) => a - b);
-    const mid = Math.floor(s.length / 2);
-    const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-    return { median, min: s[0], max: s[s.length - 1] };
-}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
     const start = process.hrtime.bigint();
@@ -101,8 +100,7 @@ function startupSeconds(zones: number): number {
 
 async function benchZones(n: number, rows: Row[]): Promise<void> {
     const root = tempRoot();
-    // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
-    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443, { kuma: false });
+    const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE, { kuma: false });
     const zones = Array.from({ length: n }, (_, i) => ({ name: `zone${i + 1}` }));
     try {
         process.stderr.write(`[${n} zones] sandbox up\n`);
@@ -144,45 +142,55 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
     }
 }
 
-/** Times from `scale` until `check` holds, polled every 100 ms. */
-async function until(what: string, check: () => Promise<boolean>): Promise<number> {
-    const { ms } = await eventually(what, async () => (await check()) || undefined, 180_000, 100);
-    return ms / 1000;
+/** One drill of the DR tool (dr/drill.ts), as `npm run dr -- drill` runs it. */
+async function runDrill(stack: DrStack, fault: FaultKind, outDir: string): Promise<DrillReport> {
+    return drill(stack, {
+        zone: "zone1", fault, holdSeconds: fault === "zone" ? 10 : 60, recoverTimeoutSeconds: 180, intervalMs: 100, probes: [],
+        probe: { intervalMs: 200, maxRequests: 0, timeoutMs: 2000 }, yes: false, cpService: DEFAULT_CP_SERVICE, outDir,
+        log: line => process.stderr.write(`[failover]   ${line}\n`),
+    });
 }
 
 async function benchFailover(rows: Row[]): Promise<void> {
     const root = tempRoot();
-    const sandbox = new Sandbox(path.join(root, "sandbox"), 29443);
+    const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE);
     const zones = [{ name: "zone1" }, { name: "zone2" }];
-    const scale = (replicas: number) => sandbox.kubectl("zone1", ["-n", "kong", "scale", "deployment/echo", `--replicas=${replicas}`]);
-    const lists = (cp: ControlPlane, expected: string[]) => () => gatewayListsNow(cp, "default", expected);
-    const steady = { zone1: ["0:zone1", "1:zone2"], zone2: ["0:zone2", "1:zone1"] };
+    let stack: DrStack | undefined;
     try {
         process.stderr.write("[failover] sandbox up (with Kuma control planes)\n");
         sandbox.run("up", "global", "zone1", "zone2");
-        const [cp1, cp2] = zones.map(z => sandbox.controlPlane(z.name));
         const project = new Project(sandbox, root);
         project.configure(zones);
         await (await project.open()).up();
         for (const z of zones) sandbox.run("gateway", z.name);
-        await until("steady zone1", lists(cp1, steady.zone1));
-        await until("steady zone2", lists(cp2, steady.zone2));
-        const same: number[] = [], other: number[] = [], sameBack: number[] = [], otherBack: number[] = [];
-        for (let i = 0; i < RUNS; i++) {
-            process.stderr.write(`[failover] run ${i + 1}/${RUNS}\n`);
-            scale(0);
-            const gone = [until("zone1 gateway drops zone1", lists(cp1, ["1:zone2"])), until("zone2 gateway drops zone1", lists(cp2, ["0:zone2"]))];
-            [same[i], other[i]] = await Promise.all(gone);
-            scale(2);
-            const back = [until("zone1 gateway back", lists(cp1, steady.zone1)), until("zone2 gateway back", lists(cp2, steady.zone2))];
-            [sameBack[i], otherBack[i]] = await Promise.all(back);
+        stack = await DrStack.open(project.stackName, project.dir, { urls: {}, service: DEFAULT_CP_SERVICE });
+        const s = stack;
+        await eventually("every zone ready", async () => (await status(s, { preview: false })).ready || undefined, 180_000, 1000);
+        const sec = (ms: number | undefined, what: string) => {
+            if (ms === undefined) throw new Error(`drill: ${what} not observed`);
+            return ms / 1000;
+        };
+        const gateway = (r: DrillReport, zone: string) => r.gateways.find(g => g.gateway === zone)!;
+        for (const fault of FAULTS) {
+            const reports: DrillReport[] = [];
+            for (let i = 0; i < RUNS; i++) {
+                process.stderr.write(`[failover] drill ${fault} ${i + 1}/${RUNS}\n`);
+                reports.push(await runDrill(s, fault, path.join(root, "reports", `${fault}-${i}`)));
+            }
+            if (fault === "echo") {
+                // Per gateway: the zone's own one (same-zone model) and the other zone's (cross-zone model).
+                rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone1's own gateway stops using it", samples: reports.map(r => sec(gateway(r, "zone1").leftAt! - r.faultAt, "zone1 left")) });
+                rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone2's gateway stops listing it", samples: reports.map(r => sec(gateway(r, "zone2").leftAt! - r.faultAt, "zone2 left")) });
+                rows.push({ zones: 2, what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0", samples: reports.map(r => sec(gateway(r, "zone1").backAt! - r.restoredAt, "zone1 back")) });
+                rows.push({ zones: 2, what: "recovery: zone1 echo back → zone2's gateway lists it again", samples: reports.map(r => sec(gateway(r, "zone2").backAt! - r.restoredAt, "zone2 back")) });
+            }
+            // The zone fault has no control-plane failover to time (see the README): recovery only.
+            if (fault !== "zone") rows.push({ zones: 2, what: `drill ${fault} (zone1): time to fail over`, samples: reports.map(r => sec(r.failoverMs, "failover")) });
+            rows.push({ zones: 2, what: `drill ${fault} (zone1): time to recover`, samples: reports.map(r => sec(r.recoveryMs, "recovery")) });
         }
-        rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone1's own gateway stops using it", samples: same });
-        rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone2's gateway stops listing it", samples: other });
-        rows.push({ zones: 2, what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0", samples: sameBack });
-        rows.push({ zones: 2, what: "recovery: zone1 echo back → zone2's gateway lists it again", samples: otherBack });
         await (await project.open()).destroy();
     } finally {
+        stack?.close();
         sandbox.run("down");
         fs.rmSync(root, { recursive: true, force: true });
     }

@@ -3,10 +3,22 @@
 # from the one package-lock.json. Installs them when node_modules is missing or older than the
 # lock; otherwise does nothing. Every npm script that needs them runs this first, under Node 22
 # (env.sh), so `npm start` and `npm test` work from a fresh clone in either order.
+# `deps.sh chromium` also installs Debian's Chromium when it is missing: the tests render the DR
+# tool's drill reports in it (headless, driven by puppeteer-core; no browser is downloaded).
 set -euo pipefail
 # shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
+
+if [ "${1:-}" = chromium ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "==> installing chromium (Debian package) for the drill-report tests" >&2
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 ||
+      echo "deps: could not install chromium with apt-get; the report tests will fail until it is on PATH" >&2
+  else
+    echo "deps: chromium is missing and this is not root with apt-get: install it (sudo apt-get install chromium); the report tests fail without it" >&2
+  fi
+fi
 
 # npm writes node_modules/.package-lock.json when an install completes.
 stale() { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }

@@ -404,6 +404,31 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     return config;
 }
 
+/**
+ * Validates config as Pulumi hands it over (full keys, text values, secret or not): from the
+ * program's runtime, or from a stack read through the Automation API (the DR tool).
+ */
+export function parseConfigEntries(entries: Iterable<{ fullKey: string; value: string; secret: boolean }>): StackConfig {
+    const prefix = k("");
+    const raw: RawConfig = {};
+    const secretKeys = new Set<string>();
+    for (const { fullKey, value, secret } of entries) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        raw[key] = parseValue(value);
+        if (secret) secretKeys.add(key);
+    }
+    return parseConfig(raw, secretKeys);
+}
+
+/**
+ * The namespace Kuma's control planes run in on Kubernetes (and where zone CPs keep the copies of
+ * global objects): the global's system namespace, or Kong Mesh's default beside an API global.
+ */
+export function controlPlaneNamespace(config: StackConfig): string {
+    return config.global.kind === "kubernetes" ? config.global.systemNamespace : DEFAULTS.systemNamespace;
+}
+
 /** Every cluster of the stack: each zone's, then the global control plane's when it has one. */
 export function clustersOf(config: StackConfig): ClusterConfig[] {
     return [...config.zones.map(z => z.cluster), ...(config.global.kind === "kubernetes" ? [config.global.cluster] : [])];
@@ -414,17 +439,9 @@ export function clustersOf(config: StackConfig): ClusterConfig[] {
  * Pulumi prints its message without a stack trace and exits non-zero before anything registers.
  */
 export function loadConfig(): StackConfig {
-    const prefix = k("");
-    const raw: RawConfig = {};
-    const secretKeys = new Set<string>();
-    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-        if (!fullKey.startsWith(prefix)) continue;
-        const key = fullKey.slice(prefix.length);
-        raw[key] = parseValue(value);
-        if (isConfigSecret(fullKey)) secretKeys.add(key);
-    }
+    const entries = Object.entries(pulumi.runtime.allConfig()).map(([fullKey, value]) => ({ fullKey, value, secret: isConfigSecret(fullKey) }));
     try {
-        return parseConfig(raw, secretKeys);
+        return parseConfigEntries(entries);
     } catch (e) {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;

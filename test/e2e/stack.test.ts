@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
-import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "./kuma";
+import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "../../dr/kuma";
 import { Ops, Project, ROOT, Sandbox, Zone, eventually, failure, tempRoot } from "./support";
 
 const root = tempRoot();

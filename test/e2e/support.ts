@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
-import { ControlPlane } from "./kuma";
+import { ControlPlane } from "../../dr/kuma";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
@@ -39,7 +39,13 @@ export class Sandbox {
 
     /** The cluster's Kuma control plane (global on `global`, a zone CP on every other cluster). */
     controlPlane(cluster: string): ControlPlane {
-        return ControlPlane.of(this.dir, this.portBase, cluster);
+        return ControlPlane.at(cluster, `http://127.0.0.1:${this.kumaApiPort(cluster)}`);
+    }
+
+    /** scripts/sandbox/kuma.sh: PORT_BASE + 1000 + 10 × the cluster's index (HTTPS one above). */
+    private kumaApiPort(cluster: string): number {
+        const index = Number(fs.readFileSync(path.join(this.dir, cluster, "index"), "utf8"));
+        return this.portBase + 1000 + 10 * index;
     }
 
     /** kumactl pointed at the cluster's control plane (with its token, where it wants one). */
@@ -52,7 +58,7 @@ export class Sandbox {
     globalApi(cluster = "global"): { url: string; token: string; caCert: string } {
         const kuma = path.join(this.dir, cluster, "kuma");
         return {
-            url: `https://127.0.0.1:${this.controlPlane(cluster).apiPort + 1}`,
+            url: `https://127.0.0.1:${this.kumaApiPort(cluster) + 1}`,
             token: fs.readFileSync(path.join(kuma, "admin-token"), "utf8").trim(),
             caCert: path.join(kuma, "certs", "ca.crt"),
         };

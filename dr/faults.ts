@@ -1,0 +1,164 @@
+// The faults a drill injects, each with what it takes to undo it. The undo is written to a marker
+// file before the fault is applied and removed once it is restored, so a drill killed midway
+// (Ctrl-C, a crash, a lost shell) is repaired by the next run of the tool.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GATEWAY_POD_LABELS, K8S_NAMES } from "../components/names";
+import { Cluster, SandboxCluster } from "./cluster";
+import { DrError } from "./errors";
+
+export const FAULTS = ["echo", "service", "gateway", "zone"] as const;
+export type FaultKind = typeof FAULTS[number];
+
+export function parseFault(value: string | undefined): FaultKind {
+    if (!FAULTS.includes(value as FaultKind)) throw DrError.bad("--fault", value ?? "", "is not a fault kind", `use one of: ${FAULTS.join(", ")}`);
+    return value as FaultKind;
+}
+
+/** What a fault changed, enough to put it back. */
+export interface Undo {
+    /** echo: the Deployment's replicas before. */
+    replicas?: number;
+    /** service: the echo Service's ports before. */
+    ports?: unknown[];
+    /** gateway: the GatewayConfiguration's data-plane replicas before (null: unset). */
+    gatewayReplicas?: number | null;
+    /** zone on real clusters: the zone control plane Deployment's replicas before. */
+    controlPlaneReplicas?: number;
+}
+
+export interface Marker {
+    stack: string;
+    zone: string;
+    fault: FaultKind;
+    startedAt: string;
+    undo: Undo;
+}
+
+/** Where a stack's marker lives (outside git: see .gitignore). */
+export function markerPath(workDir: string, stack: string): string {
+    return path.join(workDir, ".mesh-dr", `${stack}.fault.json`);
+}
+
+export function readMarker(file: string): Marker | undefined {
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+}
+
+function writeMarker(file: string, m: Marker): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(m, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+const SANDBOX_SH = path.resolve(__dirname, "..", "scripts", "sandbox.sh");
+
+/** The sandbox's own script, with the environment of the sandbox the cluster belongs to. */
+function sandboxSh(sb: SandboxCluster, ...args: string[]): void {
+    const r = spawnSync("bash", [SANDBOX_SH, ...args], {
+        encoding: "utf8", timeout: 5 * 60_000,
+        env: { ...process.env, SANDBOX_DIR: sb.dir, SANDBOX_PORT_BASE: String(sb.portBase) },
+    });
+    if (r.status !== 0) throw new Error(`sandbox.sh ${args.join(" ")} failed: ${r.stderr.split("\n").slice(-5).join("\n")}`);
+}
+
+export interface FaultTarget {
+    cluster: Cluster;
+    /** Set for a sandbox cluster: its faults stop processes through scripts/sandbox.sh. */
+    sandbox?: SandboxCluster;
+    /** The zone's control plane system namespace and Deployment (real clusters' zone fault). */
+    systemNamespace: string;
+    controlPlaneService: string;
+    echoPort: number;
+}
+
+const NS = K8S_NAMES.namespace;
+const GATEWAY_CONFIGURATION = "gatewayconfigurations.gateway-operator.konghq.com";
+const GATEWAY_SELECTOR = Object.entries(GATEWAY_POD_LABELS).map(([k, v]) => `${k}=${v}`).join(",");
+
+/** Reads what undoes the fault and records it in the marker file, before anything is broken. */
+export async function prepare(file: string, m: Omit<Marker, "undo">, t: FaultTarget): Promise<Marker> {
+    const c = t.cluster;
+    const undo: Undo = {};
+    switch (m.fault) {
+        case "echo":
+            undo.replicas = (await c.get(["-n", NS, "deployment", K8S_NAMES.echo])).spec.replicas;
+            break;
+        case "service":
+            undo.ports = (await c.get(["-n", NS, "service", K8S_NAMES.echo])).spec.ports;
+            break;
+        case "gateway": {
+            const gc = await c.get(["-n", NS, GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration]);
+            undo.gatewayReplicas = gc?.spec?.dataPlaneOptions?.deployment?.replicas ?? null;
+            break;
+        }
+        case "zone":
+            if (!t.sandbox) {
+                undo.controlPlaneReplicas = (await c.get(["-n", t.systemNamespace, "deployment", t.controlPlaneService])).spec.replicas;
+            }
+            break;
+    }
+    const marker: Marker = { ...m, undo };
+    writeMarker(file, marker);
+    return marker;
+}
+
+/** Applies the fault a prepared marker describes. */
+export async function inject(m: Marker, t: FaultTarget): Promise<void> {
+    const c = t.cluster;
+    switch (m.fault) {
+        case "echo":
+            await c.kubectl(["-n", NS, "scale", `deployment/${K8S_NAMES.echo}`, "--replicas=0"]);
+            break;
+        case "service": {
+            // The walkthrough's "wrong destination port": the Service's echo port moved, so the
+            // zone's MeshService no longer has the port the MMZS and the route use. (A wrong
+            // targetPort alone leaves Kuma's endpoints as they are: only Envoy would notice.)
+            const ports = (m.undo.ports as any[]).map(p => p.port === t.echoPort ? { ...p, port: t.echoPort + 1 } : p);
+            await c.kubectl(["-n", NS, "patch", "service", K8S_NAMES.echo, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }])]);
+            break;
+        }
+        case "gateway":
+            // Kong Operator scales the data plane to 0; the pods are deleted at once (the sandbox's
+            // stand-in has no operator behind it).
+            await c.kubectl(["-n", NS, "patch", GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration, "--type=merge", "-p",
+                JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: 0 } } } })]);
+            await c.kubectl(["-n", NS, "delete", "pods", "-l", GATEWAY_SELECTOR, "--wait=false"]);
+            break;
+        case "zone":
+            if (t.sandbox) sandboxSh(t.sandbox, "stop-apiserver", m.zone);
+            else await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, "--replicas=0"]);
+            break;
+    }
+}
+
+/** Puts back what the marker's fault changed, then removes the marker. Safe to run twice. */
+export async function restore(file: string, m: Marker, t: FaultTarget): Promise<void> {
+    const c = t.cluster;
+    const u = m.undo;
+    switch (m.fault) {
+        case "echo":
+            if (u.replicas !== undefined) await c.kubectl(["-n", NS, "scale", `deployment/${K8S_NAMES.echo}`, `--replicas=${u.replicas}`]);
+            break;
+        case "service":
+            if (u.ports) await c.kubectl(["-n", NS, "patch", "service", K8S_NAMES.echo, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: u.ports }])]);
+            break;
+        case "gateway":
+            if (u.gatewayReplicas !== undefined) {
+                // A merge patch's null removes the field, as it was.
+                await c.kubectl(["-n", NS, "patch", GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration, "--type=merge", "-p",
+                    JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: u.gatewayReplicas } } } })]);
+            }
+            // The sandbox has no Kong Operator: its own recipe puts the stand-in back.
+            if (t.sandbox) sandboxSh(t.sandbox, "gateway", m.zone);
+            break;
+        case "zone":
+            if (t.sandbox) sandboxSh(t.sandbox, "start-apiserver", m.zone);
+            else if (u.controlPlaneReplicas !== undefined) {
+                await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, `--replicas=${u.controlPlaneReplicas}`]);
+            }
+            break;
+    }
+    fs.rmSync(file, { force: true });
+}
+
