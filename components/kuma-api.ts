@@ -209,7 +209,8 @@ export function kumaApiProvider(): KumaApiProvider {
         async update(id, olds, news) {
             const conn = connectionOf(this);
             await kumaRequest(conn, "PUT", id, news.adopt ? withOurFields(await adoptedLive(conn, id), news.body) : news.body);
-            return { outs: { ...news, original: olds.original } };
+            // The engine takes outputs as a protobuf Struct, which has no `undefined`.
+            return { outs: olds.original === undefined ? news : { ...news, original: olds.original } };
         },
         async delete(id, props) {
             const conn = connectionOf(this);
@@ -242,6 +243,6 @@ export class KumaApiObject extends pulumi.dynamic.Resource {
     declare readonly body: pulumi.Output<Record<string, any>>;
 
     constructor(name: string, args: KumaApiObjectInputs, opts?: pulumi.CustomResourceOptions) {
-        super(KUMA_API_PROVIDER, name, { ...args, original: undefined }, opts, "mesh-dr", "KumaApiObject");
+        super(KUMA_API_PROVIDER, name, { ...args }, opts, "mesh-dr", "KumaApiObject");
     }
 }

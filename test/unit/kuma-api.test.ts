@@ -2,6 +2,7 @@
 // shapes (Konnect's path prefix, Bearer token, Kuma's resource format), what the provider does
 // with each call, the preflight's problems, and the program's registrations in API mode.
 import * as pulumi from "@pulumi/pulumi";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { kumaApiProvider, ourView, sameJson } from "../../components/kuma-api";
 import { ConfigError, parseConfig } from "../../zones/config";
@@ -53,8 +54,12 @@ describe("KumaApiObject's provider", () => {
         expect(drifted.props!.body.spec.ports[0].port).toBe(9999);
         const diff = await p.diff!(MMZS_PATH, drifted.props!, MMZS);
         expect(diff).toMatchObject({ changes: true, replaces: [] });
-        await p.update!(MMZS_PATH, drifted.props!, MMZS);
+        const updated = await p.update!(MMZS_PATH, drifted.props!, MMZS);
         expect(api.objects.get(MMZS_PATH).spec.ports[0].port).toBe(1027);
+        // What the provider returns goes to the engine as a protobuf Struct, which refuses `undefined`.
+        for (const r of [updated.outs, drifted.props, (await p.create!({ ...MMZS, path: "meshes/default/meshmultizoneservices/b" })).outs]) {
+            expect(() => Struct.fromJavaScript(r as any)).not.toThrow();
+        }
     });
 
     it("replaces an object whose path changes, and refresh drops one deleted by hand", async () => {
