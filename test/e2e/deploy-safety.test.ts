@@ -346,7 +346,9 @@ describe("an interrupted `up` and the one recovery command", () => {
         expect(lockFiles()).toHaveLength(1);
         const blocked = await pulumi("up", "--yes", "--skip-preview");
         expect(blocked.code).not.toBe(0);
-        expect(blocked.stderr).toMatch(/the stack is currently locked by 1 lock\(s\)/);
+        // Refused by the lock; or, when the kill hit the checkpoint being saved (seen once in CI),
+        // by the unreadable checkpoint, which recover puts back from the backend's backup.
+        expect(blocked.stderr).toMatch(/the stack is currently locked by 1 lock\(s\)|failed to load checkpoint/);
 
         const t0 = Date.now();
         await recover();
