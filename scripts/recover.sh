@@ -17,11 +17,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 stack="${1:?usage: npm run recover -- <stack>}"
 
-# A file:// backend keeps its locks as <backend>/.pulumi/locks/<org>/<project>/<stack>/*.json
-# holding the pid and host of their run: never take the lock of a run that is still going.
+# On a file:// backend, <backend>/.pulumi holds the stack's checkpoint, locks, history and backups.
 backend="${PULUMI_BACKEND_URL:-}"
+state_dir=""
 if [[ "$backend" == file://* ]]; then
-  for lock in "${backend#file://}"/.pulumi/locks/*/*/"$stack"/*.json; do
+  state_dir="${backend#file://}"
+  state_dir="${state_dir%%\?*}/.pulumi"
+fi
+
+# Locks are <state_dir>/locks/<org>/<project>/<stack>/*.json holding the pid and host of their run:
+# never take the lock of a run that is still going.
+if [ -n "$state_dir" ]; then
+  for lock in "$state_dir"/locks/*/*/"$stack"/*.json; do
     [ -f "$lock" ] || continue
     read -r pid host < <(node -e 'const l = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(l.pid, l.hostname)' "$lock")
     if [ "$host" = "$(hostname)" ] && kill -0 "$pid" 2>/dev/null; then
@@ -31,17 +38,22 @@ if [[ "$backend" == file://* ]]; then
   done
 fi
 
-# A run killed while it saved the checkpoint can leave it unreadable ("failed to load checkpoint:
-# EOF", seen once in CI): put back the backend's own backup of the previous save. The steps it
-# lacks are found again by the refresh and adopted by the up below.
-if [[ "$backend" == file://* ]]; then
-  for cp in "${backend#file://}"/.pulumi/stacks/*/"$stack".json; do
-    [ -f "$cp" ] || continue
-    if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$cp" 2>/dev/null && [ -s "$cp.bak" ]; then
-      echo "recover: $cp is unreadable; restoring the backend's backup $cp.bak" >&2
-      cp "$cp.bak" "$cp"
-    fi
-  done
+# The file backend (gocloud's fileblob) writes each file atomically (temp file, then rename), but
+# first rewrites its metadata sidecar <file>.attrs in place (truncate, then write). A run killed
+# between the two leaves the sidecar empty, and every later read of the checkpoint fails with
+# "failed to load checkpoint: EOF" although the checkpoint itself is whole. The sidecar holds only
+# a content type and a checksum, and the backend does without a missing one: remove unreadable ones.
+if [ -n "$state_dir" ] && [ -d "$state_dir" ]; then
+  node -e '
+    const fs = require("fs"), path = require("path");
+    for (const f of fs.readdirSync(process.argv[1], { recursive: true, encoding: "utf8" })) {
+      const file = path.join(process.argv[1], f);
+      if (!f.endsWith(".attrs") || !fs.statSync(file).isFile()) continue;
+      try { JSON.parse(fs.readFileSync(file, "utf8")); } catch {
+        console.error(`recover: ${file} was cut short by a killed run (the backend would fail with "EOF"); removing it`);
+        fs.rmSync(file);
+      }
+    }' "$state_dir"
 fi
 
 pulumi cancel --yes --stack "$stack"

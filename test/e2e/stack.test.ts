@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
 import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "../../dr/kuma";
-import { Ops, Project, ROOT, Sandbox, Zone, eventually, failure, tempRoot } from "./support";
+import { Ops, Project, ROOT, SYSTEM_NS, Sandbox, Zone, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 27443);
@@ -28,7 +28,6 @@ const KINDS = {
     mesh: "meshes.kuma.io",
 };
 const MESH = "default";
-const SYSTEM_NS = "kong-mesh-system";
 const KUMA_POLICIES = ["meshproxypatches", "meshhealthchecks", "meshcircuitbreakers", "meshretries", "meshtimeouts", "meshloadbalancingstrategies", "meshtrafficpermissions"];
 
 async function preview(opts: { policy?: boolean } = {}) {
@@ -158,14 +157,7 @@ describe("mesh-dr against real kube-apiservers", () => {
             const dataplanes = sandbox.get(zone, ["-n", "kong", "dataplanes.kuma.io", "-l", "app=echo"]);
             expect(dataplanes.items, `${zone}: an injected echo pod is a Dataplane`).toHaveLength(2);
         }
-        // The MMZS status is computed by the zone CPs (on the global CP it stays empty).
-        for (const zone of ["zone1", "zone2"]) {
-            await eventually(`${zone}: MMZS status lists both zones' echo`, () => {
-                const [synced] = sandbox.get(zone, ["-n", SYSTEM_NS, KINDS.mmzs]).items;
-                const matched = (synced?.status?.meshServices ?? []).map((m: any) => m.zone).sort();
-                return JSON.stringify(matched) === '["zone1","zone2"]' ? matched : undefined;
-            });
-        }
+        await mmzsStatusListsZones(sandbox, ["zone1", "zone2"]);
         expect(sandbox.get("global", ["-n", SYSTEM_NS, KINDS.mmzs, "echo"]).status?.meshServices ?? []).toEqual([]);
     });
 

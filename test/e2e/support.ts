@@ -7,9 +7,12 @@ import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
 import { ControlPlane } from "../../dr/kuma";
+import { DEFAULTS } from "../../zones/config";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
+/** Where the sandbox runs its control planes and the stacks put global objects: the default. */
+export const SYSTEM_NS = DEFAULTS.systemNamespace;
 
 /** What the program sends for one stack: the files `pulumi` needs to run it. */
 const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
@@ -149,10 +152,14 @@ export class Project {
         await (await this.open()).setConfig(`mesh-dr:${key}`, { value: JSON.stringify(value), secret: true });
     }
 
+    /** The file the backend keeps the stack's checkpoint in. */
+    get checkpointFile(): string {
+        return path.join(this.stateDir, ".pulumi", "stacks", "mesh-dr", `${this.stackName}.json`);
+    }
+
     /** The stack's checkpoint exactly as the backend stores it (no decryption). */
     storedState(): string {
-        const file = path.join(this.stateDir, ".pulumi", "stacks", "mesh-dr", `${this.stackName}.json`);
-        return fs.readFileSync(file, "utf8");
+        return fs.readFileSync(this.checkpointFile, "utf8");
     }
 
     async open(): Promise<Stack> {
@@ -215,5 +222,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
             throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${String((last as Error).message ?? last)})` : ""}`);
         }
         await new Promise(r => setTimeout(r, everyMs));
+    }
+}
+
+/**
+ * Waits until, on each of `zones`' control planes, the MMZS status lists the echo MeshService of
+ * every one of them. Kuma computes that status on the zone CPs; on the global CP it stays empty.
+ */
+export async function mmzsStatusListsZones(sandbox: Sandbox, zones: string[]): Promise<void> {
+    const want = JSON.stringify([...zones].sort());
+    for (const zone of zones) {
+        await eventually(`${zone}: MMZS status lists the echo of ${zones.join(" and ")}`, () => {
+            const [synced] = sandbox.get(zone, ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io"]).items;
+            const matched = (synced?.status?.meshServices ?? []).map((m: any) => m.zone).sort();
+            return JSON.stringify(matched) === want ? matched : undefined;
+        });
     }
 }

@@ -8,14 +8,13 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DATAPLANE, MMZS_CLUSTER } from "../../dr/kuma";
-import { Ops, Project, Sandbox, Zone, eventually, failure, tempRoot } from "./support";
+import { Ops, Project, Sandbox, Zone, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 25443, { globalMode: "universal" });
 const project = new Project(sandbox, root);
 const ZONES: Zone[] = [{ name: "zone1" }, { name: "zone2" }];
 const MESH = "default";
-const SYSTEM_NS = "kong-mesh-system";
 const API_OBJECT = "pulumi-nodejs:dynamic/mesh-dr:KumaApiObject";
 const OUR_LABEL = "app.kubernetes.io/managed-by=mesh-dr";
 /** Every global object, by its Pulumi name, and where it is on the API. */
@@ -143,13 +142,7 @@ describe("a Universal global control plane, through Kuma's API", () => {
     });
 
     it("the zone CPs get the MMZS over KDS, and its status on each lists both zones' echo", async () => {
-        for (const zone of ["zone1", "zone2"]) {
-            await eventually(`${zone}: MMZS status lists both zones' echo`, () => {
-                const [synced] = sandbox.get(zone, ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io"]).items;
-                const matched = (synced?.status?.meshServices ?? []).map((m: any) => m.zone).sort();
-                return JSON.stringify(matched) === '["zone1","zone2"]' ? matched : undefined;
-            });
-        }
+        await mmzsStatusListsZones(sandbox, ["zone1", "zone2"]);
     });
 
     it("the gateway's MMZS cluster has the name the stack exports, with the patched-in health check", async () => {
