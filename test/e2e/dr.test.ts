@@ -12,25 +12,19 @@ import { markerPath } from "../../dr/faults";
 import { chartData } from "../../dr/report";
 import type { StatusReport } from "../../dr/status";
 import { renderPage } from "../browser";
-import { Project, ROOT, Sandbox, eventually, tempRoot } from "./support";
+import { DR_CLI, Project, ROOT, Sandbox, dr, drStatusReady, eventually, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 23443);
 const project = new Project(sandbox, root);
 const ZONES = [{ name: "zone1" }, { name: "zone2" }];
-const CLI = ["-r", "ts-node/register/transpile-only", path.join(ROOT, "dr", "cli.ts")];
 const marker = () => markerPath(project.dir, project.stackName);
 
 /** The tool's command line for the e2e stack. */
 const args = (command: string, ...rest: string[]) => [command, "--stack", project.stackName, "--dir", project.dir, ...rest];
 
-function dr(argv: string[]) {
-    const r = spawnSync("node", [...CLI, ...argv], { cwd: ROOT, encoding: "utf8", timeout: 10 * 60_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 function startDr(argv: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> } {
-    const child = spawn("node", [...CLI, ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("node", [...DR_CLI, ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", d => { stderr += d; });
     child.stdout!.resume();
@@ -97,15 +91,7 @@ afterAll(() => {
 
 describe("the DR tool against real Kuma control planes", () => {
     it("status: every zone ready, from the live systems, and no pending changes", async () => {
-        // The gateways' configs settle on their own clock after the stand-ins appear.
-        const { value: report } = await eventually("status ready", () => {
-            const r = dr(args("status", "--json", "--no-preview"));
-            return r.code === 0 ? JSON.parse(r.stdout) as StatusReport : undefined;
-        }, 120_000, 2000);
-        expect(report.zones.map(z => z.zone)).toEqual(["zone1", "zone2"]);
-        for (const z of report.zones) expect(z.checks.filter(c => !c.ok), z.zone).toEqual([]);
-        expect(report.zones[0].checks.find(c => c.name === "gateway")!.detail).toBe("0:zone1 1:zone2");
-        expect(report.zones[1].checks.find(c => c.name === "gateway")!.detail).toBe("0:zone2 1:zone1");
+        await drStatusReady(project);
         const table = dr(args("status"));
         expect(table.code, table.stderr).toBe(0);
         expect(table.stdout).toContain("stack e2e: no pending changes");

@@ -6,7 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
+import { expect } from "vitest";
 import { ControlPlane } from "../../dr/kuma";
+import type { StatusReport } from "../../dr/status";
 import { DEFAULTS } from "../../zones/config";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -238,4 +240,30 @@ export async function mmzsStatusListsZones(sandbox: Sandbox, zones: string[]): P
             return JSON.stringify(matched) === want ? matched : undefined;
         });
     }
+}
+
+/** The DR tool's command line, as `npm run dr` runs it. */
+export const DR_CLI = ["-r", "ts-node/register/transpile-only", path.join(ROOT, "dr", "cli.ts")];
+
+/** Runs the DR tool as an operator does: a process, with its exit code, stdout and stderr. */
+export function dr(argv: string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync("node", [...DR_CLI, ...argv], { cwd: ROOT, encoding: "utf8", timeout: 10 * 60_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Waits until `dr status` finds every zone of the project's stack (zone1 and zone2, gateways
+ * running) ready, each gateway with its own zone first and the other behind it.
+ */
+export async function drStatusReady(project: Project): Promise<StatusReport> {
+    // The gateways' configs settle on their own clock after the stand-ins appear.
+    const { value: report } = await eventually("dr status ready", () => {
+        const r = dr(["status", "--stack", project.stackName, "--dir", project.dir, "--json", "--no-preview"]);
+        return r.code === 0 ? JSON.parse(r.stdout) as StatusReport : undefined;
+    }, 120_000, 2000);
+    expect(report.zones.map(z => z.zone)).toEqual(["zone1", "zone2"]);
+    for (const z of report.zones) expect(z.checks.filter(c => !c.ok), z.zone).toEqual([]);
+    expect(report.zones[0].checks.find(c => c.name === "gateway")!.detail).toBe("0:zone1 1:zone2");
+    expect(report.zones[1].checks.find(c => c.name === "gateway")!.detail).toBe("0:zone2 1:zone1");
+    return report;
 }

@@ -1,14 +1,15 @@
 // A Universal global control plane (kuma-cp in Universal mode, memory store, reached only through
 // its HTTPS API with a user token) with the zone CPs of two Kubernetes zones connected over KDS.
 // The stack starts on a Kubernetes global (the sandbox's `global` cluster), is moved to the API
-// global, and is then driven through its life there: converge, read back with kumactl, no-op,
-// one-setting update, drift made by hand, destroy. The steps build on each other, in order.
+// global, and is then driven through its life there: converge, read back with kumactl, the DR
+// tool's status, no-op, one-setting update, drift made by hand, destroy. The steps build on each
+// other, in order.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DATAPLANE, MMZS_CLUSTER } from "../../dr/kuma";
-import { Ops, Project, Sandbox, Zone, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
+import { Ops, Project, Sandbox, Zone, drStatusReady, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 25443, { globalMode: "universal" });
@@ -155,6 +156,13 @@ describe("a Universal global control plane, through Kuma's API", () => {
         });
         expect(cluster.value.name).toBe(expected);
         expect(cluster.value.healthChecks).toHaveLength(1);
+    });
+
+    it("the DR tool reads the stack's global control plane through the same API, with the stack's token: every zone ready", async () => {
+        sandbox.run("gateway", "zone2");
+        const report = await drStatusReady(project);
+        // Asked of the Universal global CP's API: each zone CP's connection.
+        for (const z of report.zones) expect(z.checks.find(c => c.name === "zone CP")!.detail, z.zone).toBe("connected to the global CP");
     });
 
     it("a second up changes nothing; one setting is one update, on that object only", async () => {
