@@ -26,6 +26,7 @@ pulumi.runtime.setMocks({
 }, "mesh-dr", "bench", false);
 pulumi.runtime.setAllConfig({
     "mesh-dr:zones": JSON.stringify(Array.from({ length: zones }, (_, i) => ({ name: `zone${i + 1}`, context: `zone${i + 1}` }))),
+    "mesh-dr:global": JSON.stringify({ context: "global" }),
 });
 require(path.join(root, "index.ts"));
 

@@ -132,7 +132,6 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         rows.push({ zones: n, what: "pulumi preview, no changes", samples: preview, floor: f });
         rows.push({ zones: n, what: "pulumi up, no changes", samples: upNoop, floor: f });
         rows.push({ zones: n, what: "pulumi up, one Deployment changed", samples: upChange, floor: f });
-        rows.push({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) });
         rows.push({ zones: n, what: "pulumi preview of the providers alone (engine's fixed cost)", floor: f,
             samples: await providersOnlyPreview(sandbox, root, ["global", ...zones.map(z => z.name)]) });
         await stack.destroy();
@@ -198,16 +197,25 @@ async function benchFailover(rows: Row[]): Promise<void> {
 
 async function main() {
     const rows: Row[] = [];
-    if (FAILOVER) await benchFailover(rows);
-    for (const n of ZONE_COUNTS) await benchZones(n, rows);
-    const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
-        const start = Date.now();
-        const r = spawnSync("npx", ["vitest", "run", "--project", "unit"], { cwd: ROOT, encoding: "utf8" });
-        if (r.status !== 0) throw new Error(`unit tests failed:\n${r.stdout}`);
-        return (Date.now() - start) / 1000;
-    });
-    rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
+    try {
+        // Start-up first: it needs no sandbox, so a broken program stops the bench at once.
+        rows.push(...ZONE_COUNTS.map(n => ({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) })));
+        if (FAILOVER) await benchFailover(rows);
+        for (const n of ZONE_COUNTS) await benchZones(n, rows);
+        const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
+            const start = Date.now();
+            const r = spawnSync("npx", ["vitest", "run", "--project", "unit"], { cwd: ROOT, encoding: "utf8" });
+            if (r.status !== 0) throw new Error(`unit tests failed:\n${r.stdout}`);
+            return (Date.now() - start) / 1000;
+        });
+        rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
+    } finally {
+        // What was measured is printed even when a later step fails.
+        printTable(rows);
+    }
+}
 
+function printTable(rows: Row[]) {
     const versions = spawnSync("pulumi", ["version"], { encoding: "utf8" }).stdout.trim();
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ` +
         `pulumi ${versions}; ${RUNS} runs; program compiled ${TYPECHECK ? "with type checking" : "transpile-only"}`);
