@@ -28,6 +28,29 @@ export interface StackOutputs {
     failover: { sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
 }
 
+/**
+ * A run's temp dir (`mesh-dr-dr-<pid>-…`) holds the stack's kubeconfig contents while it runs. A
+ * run killed with SIGKILL cannot delete it: the next run does, once that pid is gone.
+ */
+const TEMP_PREFIX = "mesh-dr-dr-";
+
+function removeDeadRunsTempDirs(): void {
+    for (const entry of fs.readdirSync(os.tmpdir())) {
+        const pid = Number(new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(entry)?.[1]);
+        if (pid && !isRunning(pid)) fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    }
+}
+
+function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        // EPERM: running, as another user (whose dirs are not ours to delete anyway).
+        return (e as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
 export class DrStack {
     private constructor(
         readonly name: string,
@@ -69,7 +92,8 @@ export class DrStack {
             throw DrError.bad("--stack", name, "has no outputs (never deployed?)", `run pulumi up --stack ${name} first`);
         }
         const outputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value])) as unknown as StackOutputs;
-        const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-dr-"));
+        removeDeadRunsTempDirs();
+        const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
         const clusterOf = (name: string, c: { kubeconfig?: string; context?: string }) => {
             let file = c.kubeconfig;
             if (file && isKubeconfigContents(file)) {

@@ -5,6 +5,7 @@
 // killed one is repaired by the next run), status not ready while a fault is left, ready after.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../dr/drill";
@@ -141,10 +142,18 @@ describe("the DR tool against real Kuma control planes", () => {
     });
 
     it("an interrupted drill: Ctrl-C restores at once; a killed one leaves a fault that status reports and the next run repairs first", async () => {
-        const waitForMarker = () => eventually("the fault marker", () => fs.existsSync(marker()) || undefined, 120_000, 100);
+        const waitForMarker = (run: ReturnType<typeof startDr>) => {
+            let ended: string | undefined;
+            void run.done.then(r => { ended = `the drill ended first (exit ${r.code}): ${r.stderr}`; });
+            return eventually("the fault marker", () => {
+                if (fs.existsSync(marker())) return true;
+                if (ended) throw new Error(ended);
+                return undefined;
+            }, 120_000, 100);
+        };
 
         const interrupted = startDr(args("drill", "--zone", "zone1", "--fault", "echo", "--out", path.join(root, "reports", "int")));
-        await waitForMarker();
+        await waitForMarker(interrupted);
         interrupted.child.kill("SIGINT");
         const i = await interrupted.done;
         expect(i.code, i.stderr).toBe(130);
@@ -154,11 +163,14 @@ describe("the DR tool against real Kuma control planes", () => {
 
         // A zone drill holds its fault (the control planes keep the zone): killed while zone1 is down.
         const killed = startDr(args("drill", "--zone", "zone1", "--fault", "zone", "--hold", "300", "--out", path.join(root, "reports", "killed")));
-        await waitForMarker();
+        await waitForMarker(killed);
         await eventually("zone1's API server down", () => spawnSync("kubectl", ["--kubeconfig", sandbox.kubeconfig("zone1"), "get", "--raw", "/readyz", "--request-timeout=2s"]).status !== 0 || undefined, 120_000, 500);
         killed.child.kill("SIGKILL");
         await killed.done;
         expect(fs.existsSync(marker()), "a killed drill cannot clean up").toBe(true);
+        // Nor delete its temp dir (which holds the kubeconfigs when the stack has their contents).
+        const killedRunsDir = () => fs.readdirSync(os.tmpdir()).filter(d => d.startsWith(`mesh-dr-dr-${killed.child.pid}-`));
+        expect(killedRunsDir()).toHaveLength(1);
 
         const notReady = await eventually("status not ready", () => {
             const r = dr(args("status", "--json", "--no-preview"));
@@ -166,6 +178,7 @@ describe("the DR tool against real Kuma control planes", () => {
             return r.code === 1 && !report.ready && report.zones.some(z => !z.ready) ? report : undefined;
         }, 120_000, 2000);
         expect(notReady.value.zones.find(z => z.zone === "zone1")!.checks.find(c => c.name === "cluster")).toMatchObject({ ok: false, detail: "API server unreachable" });
+        expect(killedRunsDir(), "the next run deletes a dead run's temp dir").toEqual([]);
 
         const next = dr(args("drill", "--zone", "zone2", "--fault", "echo", "--out", path.join(root, "reports", "next")));
         expect(next.code, next.stderr).toBe(0);
