@@ -32,11 +32,12 @@ export interface StackOutputs {
  * A run's temp dir (`mesh-dr-dr-<pid>-…`) holds the stack's kubeconfig contents while it runs. A
  * run killed with SIGKILL cannot delete it: the next run does, once that pid is gone.
  */
-const TEMP_PREFIX = "mesh-dr-dr-";
+export const TEMP_PREFIX = "mesh-dr-dr-";
+const TEMP_DIR_PID = new RegExp(`^${TEMP_PREFIX}(\\d+)-`);
 
 function removeDeadRunsTempDirs(): void {
     for (const entry of fs.readdirSync(os.tmpdir())) {
-        const pid = Number(new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(entry)?.[1]);
+        const pid = Number(TEMP_DIR_PID.exec(entry)?.[1]);
         if (pid && !isRunning(pid)) fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
     }
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrillReport } from "../../dr/drill";
 import { markerPath } from "../../dr/faults";
 import { chartData } from "../../dr/report";
+import { TEMP_PREFIX } from "../../dr/stack";
 import type { StatusReport } from "../../dr/status";
 import { renderPage } from "../browser";
 import { DR_CLI, Project, ROOT, Sandbox, dr, drStatusReady, eventually, tempRoot } from "./support";
@@ -169,7 +170,7 @@ describe("the DR tool against real Kuma control planes", () => {
         await killed.done;
         expect(fs.existsSync(marker()), "a killed drill cannot clean up").toBe(true);
         // Nor delete its temp dir (which holds the kubeconfigs when the stack has their contents).
-        const killedRunsDir = () => fs.readdirSync(os.tmpdir()).filter(d => d.startsWith(`mesh-dr-dr-${killed.child.pid}-`));
+        const killedRunsDir = () => fs.readdirSync(os.tmpdir()).filter(d => d.startsWith(`${TEMP_PREFIX}${killed.child.pid}-`));
         expect(killedRunsDir()).toHaveLength(1);
 
         const notReady = await eventually("status not ready", () => {
