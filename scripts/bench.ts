@@ -5,10 +5,11 @@
 // kubectl per cluster in parallel. Median of BENCH_RUNS (default 5) runs, with min and max. Also
 // the program's own start-up under ts-node and the unit-test suite's wall time. The engine rows
 // run without Kuma control planes (they measure the engine, not Kuma's admission).
-// Failover (BENCH_FAILOVER=0 to skip): with real Kuma control planes and a gateway stand-in per
-// zone, the DR tool's drills (dr/drill.ts) of each fault kind in zone1, BENCH_RUNS times each;
-// each row is the time from the fault (or its restore) until the named gateway's computed Envoy
-// config (the zone CP's inspect API) has dropped zone1 / lists it again at its place.
+// Failover (where Kuma is installed; BENCH_FAILOVER=0 skips it, =1 requires it): with real Kuma
+// control planes and a gateway stand-in per zone, the DR tool's drills (dr/drill.ts) of each fault
+// kind in zone1, BENCH_RUNS times each; each row is the time from the fault (or its restore) until
+// the named gateway's computed Envoy config (the zone CP's inspect API) has dropped zone1 / lists
+// it again at its place.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -25,7 +26,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").filter(Boolean).map(Number);
 /** BENCH_TYPECHECK=1 measures the engine type-checking the program on every run (the "before"). */
 const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
-const FAILOVER = process.env.BENCH_FAILOVER !== "0";
+/** Kuma is installed when scripts/toolchain.sh linked a checked kuma-cp (scripts/toolchain/kuma.sh). */
+const KUMA_INSTALLED = fs.existsSync(path.join(ROOT, ".toolchain", "bin", "kuma-cp"));
+const FAILOVER = process.env.BENCH_FAILOVER === undefined ? KUMA_INSTALLED : process.env.BENCH_FAILOVER !== "0";
 // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
@@ -201,6 +204,7 @@ async function main() {
         // Start-up first: it needs no sandbox, so a broken program stops the bench at once.
         rows.push(...ZONE_COUNTS.map(n => ({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) })));
         if (FAILOVER) await benchFailover(rows);
+        else process.stderr.write(`[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`);
         for (const n of ZONE_COUNTS) await benchZones(n, rows);
         const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
             const start = Date.now();

@@ -12,7 +12,7 @@ step() { echo; echo "==> $* ($((SECONDS - started))s)"; }
 step "npm packages"
 bash scripts/deps.sh
 
-step "toolchain (pulumi, kubernetes provider, kube-apiserver, etcd, kwok, kuma-cp)"
+step "toolchain (pulumi, kubernetes provider, kube-apiserver, etcd, kwok; Kuma if installed)"
 bash scripts/toolchain.sh
 
 # The sandbox's clusters: the global control plane's own, then the zones of Pulumi.sandbox.yaml.
@@ -32,21 +32,44 @@ pulumi stack select --create sandbox --non-interactive >/dev/null
 # --refresh: `npm run sandbox:down` wipes the clusters, and the state must notice before it converges.
 pulumi up --stack sandbox --yes --non-interactive --skip-preview --suppress-progress --refresh
 
-step "gateway stand-ins (Kong Operator does not run offline), so each zone CP computes a gateway config"
-for c in "${clusters[@]:1}"; do bash scripts/sandbox.sh gateway "$c"; done
+# Kuma control planes run when Kuma is installed (scripts/toolchain/kuma.sh).
+kuma=false
+bash scripts/sandbox.sh status 2>/dev/null | grep -q ' kuma-global-api=' && kuma=true
+if $kuma; then
+  step "gateway stand-ins (Kong Operator does not run offline), so each zone CP computes a gateway config"
+  for c in "${clusters[@]:1}"; do bash scripts/sandbox.sh gateway "$c"; done
+fi
 
 step "stack outputs"
 pulumi stack output --stack sandbox --json
 
+echo
+echo "Done in $((SECONDS - started))s."
+if ! $kuma; then
+  cat <<MSG
+
+No Kuma control plane runs: $([ -x .toolchain/bin/kuma-cp ] && echo "SANDBOX_KUMA=${SANDBOX_KUMA:-} turned them off" || echo "Kuma is not installed"). The stack is deployed to real kube-apiservers
+with the real CRDs, but nothing checks what only Kuma does: its admission of our objects, the
+MeshServices it generates, the MMZS status, the gateways' computed routes. So
+\`npm run dr -- status --stack sandbox\` says NOT READY. To run the real control planes:
+  $(source scripts/toolchain/kuma.sh && kuma_missing_message)
+then run npm start again.
+MSG
+fi
 cat <<MSG
 
-Done in $((SECONDS - started))s. Look around (source scripts/env.sh first: kubectl and kumactl are on PATH then):
-  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get pods,services,meshservices,dataplanes
+Look around (source scripts/env.sh first: kubectl$($kuma && echo " and kumactl") are on PATH then):
+  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get pods,services,deployments,httproutes
   kubectl --kubeconfig .sandbox/global/kubeconfig -n kong-mesh-system get meshmultizoneservices,meshretries,meshhealthchecks
+MSG
+$kuma && cat <<MSG
+  kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get meshservices,dataplanes
   kumactl --config-file .sandbox/global/kuma/kumactl.yaml inspect zones
   kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml get meshmultizoneservices -o yaml   (status: the zone's view)
   kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml inspect dataplanes
   kumactl --config-file .sandbox/zone1/kuma/kumactl.yaml inspect dataplane kong-gateway-standin.kong --type config   (the gateway's Envoy config)
+MSG
+cat <<MSG
   npm run sandbox:status     (every cluster and control plane, with ports and memory)
 
 Preview a change:   source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi preview --stack sandbox --diff

@@ -3,13 +3,21 @@
 # the wrapper modules in tools/) and puts them into .toolchain/bin/ (git-ignored), which
 # scripts/env.sh puts first on PATH.
 #
-#   bash scripts/toolchain.sh               all binaries, the provider plugin registration, the CRDs
-#   bash scripts/toolchain.sh <name...>     only these (names below, or `crds`)
-#   bash scripts/toolchain.sh --check       list each binary, its version and whether it is present
-#   bash scripts/toolchain.sh crds          only the CRDs into .toolchain/crds/ (see crds() below)
+#   bash scripts/toolchain.sh               all binaries, the provider plugin registration, Kuma's
+#                                           links if it is installed, the CRDs
+#   bash scripts/toolchain.sh <name...>     only these (names below, `kuma` or `crds`)
+#   bash scripts/toolchain.sh --check       list each binary, its version and whether it is present,
+#                                           Kuma, and each CRD set's source
+#   bash scripts/toolchain.sh crds          only the CRDs into .toolchain/crds/ (toolchain/crds.sh)
+#   bash scripts/toolchain.sh kuma          Kuma: the installed one, else its official release
+#                                           downloaded into the cache (toolchain/kuma.sh)
+#   bash scripts/toolchain.sh --require-kuma  fail at once unless Kuma is installed
 #
 # Names: pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kuma-cp kumactl
+#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint
+#
+# Kuma (kuma-cp, kumactl) is a tool the user installs; nothing here builds it. Without it the
+# sandbox runs no control plane (see toolchain/kuma.sh).
 #
 # Every binary is built into $MESH_DR_CACHE/bin/<name>-<version> (written as .tmp, then renamed,
 # so an interrupted build is never taken for a good one) and skipped when already there; a binary
@@ -32,9 +40,6 @@ K8S_BUILD_DATE=2026-02-10T12:53:36Z
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 ACTIONLINT_VERSION=v1.7.12
-# Kuma (Kong Mesh 2.14 runs Kuma 2.14): kuma-cp, kumactl and the real kuma.io CRDs, built from the
-# release sources (see kuma_sources below: the Go module proxy refuses them).
-KUMA_VERSION=v2.14.3
 
 # @pulumi/kubernetes versions this toolchain can build the provider plugin for, mapped to the Go
 # module version of github.com/pulumi/pulumi-kubernetes/provider/v4 (untagged: the pseudo-version
@@ -46,15 +51,10 @@ provider_module_version() {
   esac
 }
 
-# CRD sources (published Go modules).
-GATEWAY_API_MODULE=sigs.k8s.io/gateway-api
-GATEWAY_API_VERSION=v1.5.1
-
 ALL_BINS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kuma-cp kumactl)
+  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint)
 
 BIN_DIR=$ROOT/.toolchain/bin
-CRDS_DIR=$ROOT/.toolchain/crds
 TOOLS=$ROOT/tools
 CACHE_BIN=$MESH_DR_CACHE/bin
 LOG_DIR=$MESH_DR_CACHE/logs
@@ -93,7 +93,6 @@ want_version() {
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
-    kuma-cp | kumactl) echo "$KUMA_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -112,7 +111,6 @@ reported_version() {
     etcd) out=$(timeout 20 "$p" --version 2>/dev/null | awk '/^etcd Version:/ {print "v" $3; exit}') ;;
     kwok) out=$(timeout 20 "$p" --version 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "version") {print $(i + 1); exit}}') ;;
     actionlint) out=$(timeout 20 "$p" --version 2>/dev/null | head -n1) ;;
-    kuma-cp | kumactl) out=v$(timeout 20 "$p" version 2>/dev/null | awk '{print $NF; exit}') ;;
   esac
   echo "$out"
 }
@@ -203,97 +201,6 @@ require_pinned() {
     die "tools/$1/go.mod selects $2 $have, but scripts/toolchain.sh pins $3: update one of them"
 }
 
-# Kuma's sources: the release tarball and its go-control-plane fork (four modules), which the
-# Go module proxy refuses. Taken from $KUMA_SOURCES, else ../shared/kuma beside the clone or
-# /work/shared/kuma (where the team keeps them), else downloaded from the upstream tags on GitHub.
-# Sets KUMA_SRC_DIR to a directory holding kuma-<ver>.tar.gz-style archives.
-KUMA_FORK=(go-control-plane:v0.14.0-kong-1 go-control-plane-envoy:v1.37.0-kong-1
-  go-control-plane-contrib:v1.36.0-kong-1 go-control-plane-ratelimit:v0.1.0-kong-1)
-kuma_sources() {
-  local shared dl=$MESH_DR_CACHE/src/kuma-downloads f name ver sub tag
-  # A clone elsewhere (CI's clean clone, say) still finds the team's copy at its usual place.
-  for shared in ${KUMA_SOURCES:-} "$ROOT/../shared/kuma" /work/shared/kuma; do
-    if [ -f "$shared/kuma-$KUMA_VERSION.tar.gz" ]; then KUMA_SRC_DIR=$(cd "$shared" && pwd); return 0; fi
-  done
-  shared=${KUMA_SOURCES:-$ROOT/../shared/kuma}
-  command -v curl >/dev/null 2>&1 || die "no Kuma sources in $shared and no curl to download them"
-  mkdir -p "$dl"
-  f=$dl/kuma-$KUMA_VERSION.tar.gz
-  [ -s "$f" ] || curl -fsSL -o "$f.tmp" "https://github.com/kumahq/kuma/archive/refs/tags/$KUMA_VERSION.tar.gz" && mv -f "$f.tmp" "$f" ||
-    die "no Kuma sources in $shared, and downloading kumahq/kuma $KUMA_VERSION from GitHub failed"
-  for f in "${KUMA_FORK[@]}"; do
-    name=${f%%:*} ver=${f#*:} sub=${name#go-control-plane}; sub=${sub#-}
-    tag=${sub:+$sub/}$ver
-    [ -s "$dl/$name-$ver.tar.gz" ] && continue
-    curl -fsSL -o "$dl/$name-$ver.tar.gz.tmp" "https://github.com/kumahq/go-control-plane/archive/refs/tags/$tag.tar.gz" &&
-      mv -f "$dl/$name-$ver.tar.gz.tmp" "$dl/$name-$ver.tar.gz" ||
-      die "downloading kumahq/go-control-plane $tag from GitHub failed"
-  done
-  KUMA_SRC_DIR=$dl
-}
-
-# The kuma.io CRDs of the built release (real schemas), for crds().
-kuma_crds_dir() { echo "$MESH_DR_CACHE/kuma-$KUMA_VERSION/crds"; }
-
-# Kuma has no setting for the listen address of five of its servers (they bind every interface);
-# the sandbox's servers listen on loopback only, so the build binds them to 127.0.0.1. Nothing
-# else is changed. Fails if a listener moved (a new Kuma release): then update this list.
-KUMA_LISTENERS=(pkg/mads/server/server.go pkg/intercp/server/server.go pkg/dp-server/server/server.go
-  pkg/kds/mux/server.go pkg/diagnostics/server.go)
-loopback_listeners() {
-  local f
-  for f in "${KUMA_LISTENERS[@]}"; do
-    grep -q 'Sprintf("127.0.0.1:%d", ' "$f" && continue
-    [ "$(grep -c 'Sprintf(":%d", ' "$f")" = 1 ] || { echo "loopback_listeners: $f has no single ':%d' listen address" >&2; return 1; }
-    sed -i 's/Sprintf(":%d", /Sprintf("127.0.0.1:%d", /' "$f"
-  done
-}
-
-# Builds kuma-cp and kumactl in one go (they share the module) and keeps the release's CRDs.
-# The fork is wired in with local replaces in a copy of go.mod (-modfile), so go.mod stays as
-# released; everything else comes from the Go module proxy.
-build_kuma() {
-  local ver=${KUMA_VERSION#v} work=$MESH_DR_CACHE/src/kuma-$KUMA_VERSION src from to mver sub dir t app
-  local log=$LOG_DIR/kuma-$KUMA_VERSION.log start=$SECONDS crds
-  command -v go >/dev/null 2>&1 || die "building kuma-cp needs Go (>= 1.26) on PATH"
-  [ -x "$CACHE_BIN/kuma-cp-$KUMA_VERSION" ] && [ -x "$CACHE_BIN/kumactl-$KUMA_VERSION" ] && return 0
-  kuma_sources
-  echo "==> building kuma-cp and kumactl $KUMA_VERSION from $KUMA_SRC_DIR (this takes about 15 minutes)"
-  mkdir -p "$work" "$CACHE_BIN" "$LOG_DIR"
-  src=$work/kuma-$ver
-  if ! (
-    echo "# $(date -u +%FT%TZ) kuma $KUMA_VERSION from $KUMA_SRC_DIR"
-    [ -f "$src/go.mod" ] || tar -xzf "$KUMA_SRC_DIR/kuma-$KUMA_VERSION.tar.gz" -C "$work" || exit 1
-    for t in "$KUMA_SRC_DIR"/go-control-plane-*.tar.gz; do
-      [ -d "$work/$(basename "$t" .tar.gz)" ] || tar -xzf "$t" -C "$work" || exit 1
-    done
-    cd "$src" && loopback_listeners && cp go.mod go.lab.mod && cp go.sum go.lab.sum &&
-      # go.mod: github.com/envoyproxy/go-control-plane[/sub] => github.com/kumahq/go-control-plane[/sub] <ver>
-      grep -E '=> github.com/kumahq/go-control-plane' go.mod | while read -r from _ to mver; do
-        sub=${to#github.com/kumahq/go-control-plane}; sub=${sub#/}
-        dir=$work/go-control-plane-${sub:+$sub-}$mver
-        # A GitHub tag archive holds the whole repository; the team's tarballs only the module.
-        [ -f "$dir/go.mod" ] || dir=$dir/$sub
-        [ -f "$dir/go.mod" ] || { echo "no sources for $to $mver" >&2; exit 1; }
-        go mod edit -modfile=go.lab.mod -replace="$from=$dir" || exit 1
-      done &&
-      for app in kuma-cp kumactl; do
-        (set -x && CGO_ENABLED=0 go build -modfile=go.lab.mod -trimpath \
-          -ldflags "-s -w -X github.com/kumahq/kuma/v2/pkg/version.version=$ver -X github.com/kumahq/kuma/v2/pkg/version.gitTag=$KUMA_VERSION" \
-          -o "$CACHE_BIN/$app-$KUMA_VERSION.tmp" "./app/$app") || exit 1
-      done
-  ) >"$log" 2>&1; then
-    rm -f "$CACHE_BIN"/kuma-cp-"$KUMA_VERSION".tmp "$CACHE_BIN"/kumactl-"$KUMA_VERSION".tmp
-    echo "toolchain: error: building kuma $KUMA_VERSION failed after $((SECONDS - start))s (log: $log)" >&2
-    tail -n 40 "$log" >&2
-    exit 1
-  fi
-  crds=$(kuma_crds_dir); rm -rf "$crds"; mkdir -p "$crds"
-  cp "$src"/deployments/charts/kuma/crds/*.yaml "$crds/"
-  for app in kuma-cp kumactl; do mv -f "$CACHE_BIN/$app-$KUMA_VERSION.tmp" "$CACHE_BIN/$app-$KUMA_VERSION"; done
-  echo "    done in $((SECONDS - start))s"
-}
-
 build_one() { # build_one <name>: build into the cache unless already there
   local name=$1 ver
   ver=$(want_version "$name")
@@ -333,7 +240,6 @@ build_one() { # build_one <name>: build into the cache unless already there
       build kwok "$ver" "$TOOLS/kwok" sigs.k8s.io/kwok/cmd/kwok \
         "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${ver#v} -X sigs.k8s.io/kwok/pkg/consts.PreRelease=GA" \
         "about 2 minutes" ;;
-    kuma-cp | kumactl) build_kuma ;;
     actionlint)
       require_pinned actionlint github.com/rhysd/actionlint "$ver"
       build actionlint "$ver" "$TOOLS/actionlint" github.com/rhysd/actionlint/cmd/actionlint \
@@ -383,18 +289,7 @@ register_provider() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# CRDs
-#
-# .toolchain/crds/{gateway-api,kuma,kong-operator}/ for scripts/sandbox.sh; .toolchain/crds/
-# SOURCES.txt records what is real and what is a stand-in.
-# - Gateway API: the standard channel, from its published Go module.
-# - Kuma: every kuma.io CRD of the release built above (real schemas; kuma-cp in Kubernetes mode
-#   watches every kind, so all of them are installed).
-# - Kong Operator's GatewayConfiguration gateway-operator.konghq.com/v2beta1 cannot be fetched:
-#   github.com/kong/kong-operator/v2 is refused by the Go module proxy at every version tried
-#   (v2.0.0-v2.4.0, pre-releases, a commit); github.com/kong/kubernetes-configuration v1.5.3 only
-#   has v1beta1, and its /v2 v2.0.0-alpha.1 only v1beta1 and v2alpha1. A schema-less stand-in
-#   (x-kubernetes-preserve-unknown-fields) is generated, so the API server accepts it unvalidated.
+# CRDs (toolchain/crds.sh) and Kuma (toolchain/kuma.sh)
 
 # module_dir <module> <version>: sets MODULE_DIR (the module's directory in the Go module cache)
 # and MODULE_SUM (its go.sum hash), downloading it if needed.
@@ -409,112 +304,11 @@ module_dir() {
   [ -d "$MODULE_DIR" ] || die "go mod download $1@$2 gave no directory"
 }
 
-STANDIN_HEADER='# STAND-IN, generated by scripts/toolchain.sh crds: NOT the upstream CRD.
-# The real schema cannot be fetched here (its Go module is not served by the Go module proxy),
-# so this CRD accepts any spec/status (x-kubernetes-preserve-unknown-fields) and validates nothing.
-# See .toolchain/crds/SOURCES.txt.'
+# shellcheck source=toolchain/kuma.sh
+source "$ROOT/scripts/toolchain/kuma.sh"
+# shellcheck source=toolchain/crds.sh
+source "$ROOT/scripts/toolchain/crds.sh"
 
-# standin_crd <group> <kind> <plural> <scope> <version> <status subresource: yes|no>
-standin_crd() {
-  local group=$1 kind=$2 plural=$3 scope=$4 version=$5 status=$6 singular
-  singular=$(echo "$kind" | tr '[:upper:]' '[:lower:]')
-  cat <<EOF
-$STANDIN_HEADER
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: $plural.$group
-  annotations:
-    mesh-dr.toolchain/stand-in: "true"
-spec:
-  group: $group
-  names:
-    kind: $kind
-    listKind: ${kind}List
-    plural: $plural
-    singular: $singular
-  scope: $scope
-  versions:
-    - name: $version
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            apiVersion:
-              type: string
-            kind:
-              type: string
-            metadata:
-              type: object
-            spec:
-              type: object
-              x-kubernetes-preserve-unknown-fields: true
-            status:
-              type: object
-              x-kubernetes-preserve-unknown-fields: true
-EOF
-  if [ "$status" = yes ]; then
-    printf '      subresources:\n        status: {}\n'
-  fi
-}
-
-crds() {
-  local tmp gw_sum f
-  if ! command -v go >/dev/null 2>&1; then
-    [ -f "$CRDS_DIR/SOURCES.txt" ] || die "fetching the CRDs needs Go (>= 1.26) on PATH"
-    warn "no Go on PATH: keeping the CRDs already in .toolchain/crds"
-    return 0
-  fi
-  mkdir -p "$ROOT/.toolchain"
-  tmp=$(mktemp -d "$ROOT/.toolchain/crds.tmp.XXXXXX")
-  CLEANUP+=("$tmp")
-  mkdir -p "$tmp/gateway-api" "$tmp/kuma" "$tmp/kong-operator"
-
-  # Gateway API, standard channel (real).
-  module_dir "$GATEWAY_API_MODULE" "$GATEWAY_API_VERSION"
-  gw_sum=$MODULE_SUM
-  cp "$MODULE_DIR"/config/crd/standard/*.yaml "$tmp/gateway-api/"
-
-  # Kuma (real, from the release kuma-cp is built from).
-  build_kuma
-  cp "$(kuma_crds_dir)"/*.yaml "$tmp/kuma/"
-
-  # Kong Operator GatewayConfiguration v2beta1 (stand-in).
-  standin_crd gateway-operator.konghq.com GatewayConfiguration gatewayconfigurations Namespaced v2beta1 yes \
-    >"$tmp/kong-operator/generated-gateway-operator.konghq.com_gatewayconfigurations.yaml"
-
-  chmod -R u+w,go+r "$tmp"
-  {
-    echo "# Sources of the CRDs in .toolchain/crds/, written by scripts/toolchain.sh crds."
-    echo "# REAL: copied verbatim from upstream (Gateway API: its Go module, with go.sum hash; Kuma: the release"
-    echo "#   sources kuma-cp is built from)."
-    echo "# STAND-IN: generated by the script, schema-less (x-kubernetes-preserve-unknown-fields):"
-    echo "#   the API server accepts any spec for these kinds and validates nothing."
-    echo
-    for f in "$tmp"/gateway-api/*.yaml; do
-      echo "REAL      gateway-api/$(basename "$f")  <- $GATEWAY_API_MODULE@$GATEWAY_API_VERSION ($gw_sum) config/crd/standard/$(basename "$f")"
-    done
-    for f in "$tmp"/kuma/*.yaml; do
-      echo "REAL      kuma/$(basename "$f")  <- github.com/kumahq/kuma $KUMA_VERSION deployments/charts/kuma/crds/$(basename "$f") (release sources)"
-    done
-    echo "STAND-IN  kong-operator/generated-gateway-operator.konghq.com_gatewayconfigurations.yaml  (gateway-operator.konghq.com/v2beta1; upstream: github.com/kong/kong-operator/v2 config/crd/kong-operator/, refused by the Go module proxy at every version tried; github.com/kong/kubernetes-configuration v1.5.3 has only v1beta1 and /v2 v2.0.0-alpha.1 only v1beta1+v2alpha1)"
-  } >"$tmp/SOURCES.txt"
-
-  # Replace .toolchain/crds only when something changed (a running sandbox may be reading it).
-  if [ -d "$CRDS_DIR" ] && diff -r "$CRDS_DIR" "$tmp" >/dev/null 2>&1; then
-    echo "==> CRDs up to date in .toolchain/crds ($(find "$CRDS_DIR" -mindepth 2 -name '*.yaml' | wc -l) files)"
-    rm -rf "$tmp"
-  else
-    rm -rf "$CRDS_DIR.old"
-    [ ! -d "$CRDS_DIR" ] || mv "$CRDS_DIR" "$CRDS_DIR.old"
-    mv "$tmp" "$CRDS_DIR"
-    rm -rf "$CRDS_DIR.old"
-    echo "==> CRDs written to .toolchain/crds ($(find "$CRDS_DIR" -mindepth 2 -name '*.yaml' | wc -l) files; sources in .toolchain/crds/SOURCES.txt)"
-  fi
-  warn "the gateway-operator.konghq.com/v2beta1 GatewayConfiguration CRD in .toolchain/crds is a schema-less stand-in: its real schema cannot be fetched from the Go module proxy (see .toolchain/crds/SOURCES.txt)"
-}
 
 # ---------------------------------------------------------------------------------------------
 # --check
@@ -549,8 +343,9 @@ check() {
     echo "plugin resource kubernetes $v: NOT registered (run: bash scripts/toolchain.sh pulumi-resource-kubernetes)"
     rc=1
   fi
+  kuma_check || rc=1
   if [ -f "$CRDS_DIR/SOURCES.txt" ]; then
-    echo "crds: $(grep -c '^REAL' "$CRDS_DIR/SOURCES.txt") real, $(grep -c '^STAND-IN' "$CRDS_DIR/SOURCES.txt") stand-in (.toolchain/crds/SOURCES.txt)"
+    echo "crds: $(crds_summary) (.toolchain/crds/SOURCES.txt)"
   else
     echo "crds: MISSING (run: bash scripts/toolchain.sh crds)"
     rc=1
@@ -570,25 +365,26 @@ for a in "$@"; do
   case $a in
     -h | --help) usage; exit 0 ;;
     --check) init_provider_version; check; exit $? ;;
-    crds) targets+=(crds) ;;
+    --require-kuma) kuma_find || die "$(kuma_missing_message)"; exit 0 ;;
+    crds | kuma) targets+=("$a") ;;
     *)
       if [ "$a" = pulumi-resource-kubernetes ]; then init_provider_version; check_provider_known; fi
       want_version "$a" >/dev/null ||
-        die "unknown name '$a' (known: ${ALL_BINS[*]} crds; or --check)"
+        die "unknown name '$a' (known: ${ALL_BINS[*]} kuma crds; or --check, --require-kuma)"
       targets+=("$a") ;;
   esac
 done
 if ((${#targets[@]} == 0)); then
   init_provider_version
   check_provider_known
-  targets=("${ALL_BINS[@]}" crds)
+  targets=("${ALL_BINS[@]}" kuma-links crds)
 fi
 
 # Binaries that need no build (on PATH or in the cache at their version) need no lock either:
 # linking them cannot race a build, so `npm run test:unit` (actionlint) is not held up behind
 # another run's long build. The rest (registration, CRDs, the language host's pairing) take it.
 prebuilt() {
-  case $1 in crds | pulumi-resource-kubernetes | pulumi-language-nodejs) return 1 ;; esac
+  case $1 in crds | kuma | kuma-links | pulumi-resource-kubernetes | pulumi-language-nodejs) return 1 ;; esac
   local v
   v=$(want_version "$1")
   [ -x "$CACHE_BIN/$1-$v" ] || find_on_path "$1" "$v" >/dev/null
@@ -613,6 +409,8 @@ started=$SECONDS
 for t in "${targets[@]}"; do
   case $t in
     crds) crds ;;
+    kuma) kuma_link || { kuma_install && kuma_link; } ;;
+    kuma-links) kuma_link || warn "$(kuma_missing_message) Until then the sandbox runs without control planes, and npm run test:kuma fails." ;;
     pulumi-resource-kubernetes)
       # Registration needs the CLI.
       [ -x "$BIN_DIR/pulumi" ] || ensure pulumi

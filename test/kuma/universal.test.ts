@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DATAPLANE, MMZS_CLUSTER } from "../../dr/kuma";
-import { Ops, Project, Sandbox, Zone, drStatusReady, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
+import { Ops, Project, Sandbox, Zone, drStatusReady, eventually, failure, mmzsStatusListsZones, tempRoot } from "../e2e/support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 25443, { globalMode: "universal" });
