@@ -94,8 +94,11 @@ export function apiConnection(api: { url: string; token?: string; caCert?: strin
     return { url: api.url, token: api.token, caCert };
 }
 
-/** Fields the control plane adds to every object; never ours to send back or compare. */
-const SERVER_FIELDS = ["creationTime", "modificationTime"];
+/**
+ * Fields the control plane adds to every object (readOnly in its OpenAPI spec); never ours to
+ * send back or compare. Kuma 2.14 answers a GET of a Mesh with its `kri`.
+ */
+const SERVER_FIELDS = ["creationTime", "modificationTime", "kri"];
 
 export interface KumaApiObjectInputs {
     /** Where the object lives under the API's base URL (also its Pulumi ID). */
