@@ -98,7 +98,7 @@ type FailoverSpecArgs = FailoverSettings & Pick<FailoverPoliciesArgs, "targetLab
 
 /**
  * MeshHealthCheck never reaches the MMZS cluster while another zone is reachable (see the
- * README), so the same check is patched into that Envoy cluster directly. A check of a remote
+ * docs/failover.md), so the same check is patched into that Envoy cluster directly. A check of a remote
  * zone's endpoint goes through its zone ingress to a healthy echo there: it fails when the zone
  * is gone, even when that zone's control plane is gone too and can no longer say so.
  */
@@ -176,7 +176,7 @@ export const KUMA_FAILOVER_INTERVALS = {
 /**
  * How long Kuma takes to take a dead zone's echo out of a gateway's MMZS cluster, by what Kuma
  * really configures (MeshHealthCheck does not reach the MMZS cluster; the patched-in health check
- * adds a data-plane path, see the README). What removes endpoints from the config is the control
+ * adds a data-plane path, see docs/failover.md). What removes endpoints from the config is the control
  * plane:
  * - the gateway's own zone: a pod that is deleted or fails readiness makes its Dataplane inbound
  *   not ready; the next config rebuild leaves it out (store cache + xDS refresh);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...` (see the README).
+// mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...` (see docs/dr-tool.md).
 import * as path from "node:path";
 import { Options, USAGE, parseArgs } from "./args";
 import { DrillReport, Interrupted, defaultOutDir, drill, repairLeftover } from "./drill";

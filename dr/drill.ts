@@ -176,7 +176,7 @@ export async function drill(s: DrStack, o: DrillOptions): Promise<DrillReport> {
             const what = `within ${o.holdSeconds}s the control planes did not take zone ${o.zone} out of the gateway(s) of ${stayed.join(", ")}`;
             // A zone whose control plane is gone cannot mark its MeshService Unavailable: there the
             // data plane's active health check (the MeshProxyPatch) takes it out, not the control planes.
-            if (o.fault === "zone") notes.push(`${what}, as expected: its control plane is down with it; Envoy's active health check on the MMZS cluster takes it out (README, "Failover")`);
+            if (o.fault === "zone") notes.push(`${what}, as expected: its control plane is down with it; Envoy's active health check on the MMZS cluster takes it out (docs/failover.md)`);
             else problems.push(what);
         } else {
             o.log(`failed over in ${(failed.failoverMs / 1000).toFixed(2)}s`);

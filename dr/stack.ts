@@ -11,7 +11,7 @@ import { Cluster } from "./cluster";
 import { DrError } from "./errors";
 import { ControlPlane, HttpTransport, KumaApiTransport, ServiceProxyTransport } from "./kuma";
 
-/** How the tool reaches control planes on real clusters (see the README's DR section). */
+/** How the tool reaches control planes on real clusters (see docs/dr-tool.md). */
 export interface ControlPlaneOptions {
     /** `--cp NAME=URL`: a cluster's (zone name or `global`) control-plane API URL. */
     urls: Record<string, string>;

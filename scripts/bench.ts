@@ -186,7 +186,7 @@ async function benchFailover(rows: Row[]): Promise<void> {
                 rows.push({ zones: 2, what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0", samples: reports.map(r => sec(gateway(r, "zone1").backAt! - r.restoredAt, "zone1 back")) });
                 rows.push({ zones: 2, what: "recovery: zone1 echo back → zone2's gateway lists it again", samples: reports.map(r => sec(gateway(r, "zone2").backAt! - r.restoredAt, "zone2 back")) });
             }
-            // The zone fault has no control-plane failover to time (see the README): recovery only.
+            // The zone fault has no control-plane failover to time (see docs/dr-tool.md): recovery only.
             if (fault !== "zone") rows.push({ zones: 2, what: `drill ${fault} (zone1): time to fail over`, samples: reports.map(r => sec(r.failoverMs, "failover")) });
             rows.push({ zones: 2, what: `drill ${fault} (zone1): time to recover`, samples: reports.map(r => sec(r.recoveryMs, "recovery")) });
         }

@@ -1,5 +1,5 @@
 // `npm run rbac`: writes rbac/zone.yaml and rbac/global.yaml, the RBAC the deploy identity needs
-// with the default settings (README "Least privilege"). `npm run rbac -- '<mesh-dr settings as
+// with the default settings (docs/team-workflow.md, "Least privilege"). `npm run rbac -- '<mesh-dr settings as
 // JSON>'` prints them for other settings instead, e.g. '{"global":{"systemNamespace":"kuma-system"}}'.
 import * as fs from "node:fs";
 import * as path from "node:path";

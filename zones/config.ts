@@ -384,7 +384,7 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     for (const key of Object.keys(raw)) {
         if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
             r.problem(k(key), raw[key], "is not a known setting",
-                `remove it, or use one of ${TOP_LEVEL_KEYS.map(k).join(", ")} (see the README's config reference)`);
+                `remove it, or use one of ${TOP_LEVEL_KEYS.map(k).join(", ")} (see docs/configuration.md)`);
         }
     }
     const echo = readEcho(r, raw);

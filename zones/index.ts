@@ -24,7 +24,7 @@ export interface DeployedStack {
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; envoyCluster: string };
     globalControlPlane: ReturnType<typeof globalControlPlaneOutput>;
     failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
-    /** The RBAC objects the deploy identity needs, per cluster part (README "Least privilege"). */
+    /** The RBAC objects the deploy identity needs, per cluster part (docs/team-workflow.md, "Least privilege"). */
     deployerRbac: { zone: object[]; global: object[] };
 }
 

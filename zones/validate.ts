@@ -78,7 +78,7 @@ export class Reader {
         for (const k of Object.keys(value)) {
             if (!known.includes(k)) {
                 this.problem(`${key}.${k}`, value[k], "is not a known setting",
-                    `remove it, or use one of ${known.join(", ")} (see the README's config reference)`);
+                    `remove it, or use one of ${known.join(", ")} (see docs/configuration.md)`);
             }
         }
         return value;

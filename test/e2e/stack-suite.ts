@@ -243,7 +243,7 @@ export function stackSuite(opts: { kuma: boolean; portBase: number }): void {
             await gatewayListsExactly("zone1", ["0:zone1", "1:zone2"]);
         });
 
-        withKuma("Kuma's admission checks every global object and warns only about the MeshTrafficPermission's `from` (see the README)", () => {
+        withKuma("Kuma's admission checks every global object and warns only about the MeshTrafficPermission's `from` (see docs/traffic-permission.md)", () => {
             // The validating webhook only sees namespaces labelled kuma.io/sidecar-injection (any value).
             expect(sandbox.get("global", ["namespace", SYSTEM_NS]).metadata.labels["kuma.io/sidecar-injection"]).toBeDefined();
             const ours = sandbox.get("global", [`${["meshmultizoneservices", ...KUMA_POLICIES].map(k => `${k}.kuma.io`).join(",")}`,

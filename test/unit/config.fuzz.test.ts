@@ -44,7 +44,7 @@ const isLabelValue = (v: unknown): boolean => typeof v === "string" && v.length 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 // ---------------------------------------------------------------------------------------------
-// Valid configs: built from what the README's configuration reference promises to accept.
+// Valid configs: built from what docs/configuration.md promises to accept.
 
 /** Numbers and booleans arrive as JSON values or, set as scalars, as strings. */
 const whole = (min: number, max: number) => fc.tuple(fc.integer({ min, max }), fc.boolean()).map(([n, text]) => text ? String(n) : n);
@@ -137,7 +137,7 @@ const failover = fc.record({
 });
 
 /**
- * A config the README says is fine, and the top-level keys Pulumi would hand over as secrets.
+ * A config docs/configuration.md says is fine, and the top-level keys Pulumi would hand over as secrets.
  * Built with map, not chain: arbitraries made per value would cost more than the parse they feed.
  */
 const validConfig: fc.Arbitrary<{ raw: RawConfig; secretKeys: string[] }> = fc.record({

@@ -36,7 +36,7 @@ function accepts(raw: RawConfig, secretKeys: string[] = []): StackConfig {
 }
 
 const unknownKey = (key: string, value: string, known: string) =>
-    `${key}: ${value} is not a known setting. Fix: remove it, or use one of ${known} (see the README's config reference)`;
+    `${key}: ${value} is not a known setting. Fix: remove it, or use one of ${known} (see docs/configuration.md)`;
 const outOfRange = (key: string, value: string, min: number, max: number) =>
     `${key}: ${value} is out of range (${min} to ${max}). Fix: set ${key} to a whole number from ${min} to ${max}`;
 const notWhole = (key: string, value: string, min: number, max: number) =>

@@ -176,7 +176,7 @@ describe("global.api in the stack config", () => {
         expect(problemsOf(withApi({ context: "global", api: { url: "cp.example.com", tokn: "x" } }))).toEqual([
             'mesh-dr:global: [secret] sets a cluster\'s keys as well as api: a global control plane is either on a Kubernetes ' +
                 "cluster or reached through its API. Fix: keep api (Universal, Konnect) or context (Kubernetes), not both",
-            'mesh-dr:global.api.tokn: [secret] is not a known setting. Fix: remove it, or use one of url, token, caCert (see the README\'s config reference)',
+            'mesh-dr:global.api.tokn: [secret] is not a known setting. Fix: remove it, or use one of url, token, caCert (see docs/configuration.md)',
             'mesh-dr:global.api.url: [secret] is not an http(s) URL. Fix: set the API\'s base URL, e.g. https://kuma-global.example.com:5682 ' +
                 "or Konnect's https://<region>.api.konghq.com/v1/mesh/control-planes/<id>/api",
         ]);
