@@ -1,0 +1,90 @@
+// The control-plane DR profile: its table against what real Kuma 2.14.3 control planes answer on
+// `GET /config` (recorded, default settings), and the failover model it gives.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+    CP_SETTINGS, CP_SETTING_NAMES, CpTimings, crossZoneModel, failoverDetectionModel, goDurationSeconds, profileTimings, timingsFromConfig,
+} from "../../components/cp-profile";
+
+const REPO = path.resolve(__dirname, "../..");
+const CPS = ["global", "zone1", "zone2"] as const;
+const ZONES = ["zone1", "zone2"];
+/** What the sandbox's control planes answered, Kuma's defaults throughout. */
+const recorded = (cp: string) => JSON.parse(fs.readFileSync(path.join(REPO, "test/fixtures/kuma-api/healthy", `${cp}-config.json`), "utf8"));
+
+/** A recorded /config with some settings changed, by config path (undefined deletes it). */
+function withSettings(cp: string, changes: Record<string, string | undefined>) {
+    const config = recorded(cp);
+    for (const [p, value] of Object.entries(changes)) {
+        const keys = p.split(".");
+        const parent = keys.slice(0, -1).reduce((o, k) => o[k], config);
+        if (value === undefined) delete parent[keys[keys.length - 1]];
+        else parent[keys[keys.length - 1]] = value;
+    }
+    return config;
+}
+
+/** Every setting of the table at its DR value. */
+const DR_VALUES = Object.fromEntries(CP_SETTING_NAMES.map(n => [CP_SETTINGS[n].configPath, CP_SETTINGS[n].dr]));
+
+describe("the profile's table", () => {
+    it("holds Kuma 2.14.3's defaults: what the recorded control planes run with", () => {
+        for (const cp of CPS) expect(timingsFromConfig(recorded(cp)), cp).toEqual(profileTimings("default"));
+    });
+
+    it("names each env var after its /config path, as Kuma does (KUMA_ + the path in upper snake case)", () => {
+        for (const s of Object.values(CP_SETTINGS)) {
+            expect(s.env).toBe(`KUMA_${s.configPath.split(".").map(k => k.replace(/([a-z])([A-Z])/g, "$1_$2")).join("_").toUpperCase()}`);
+        }
+    });
+
+    it("reads Go durations as Kuma prints them, and nothing else", () => {
+        const cases: [string, number | undefined][] = [["500ms", 0.5], ["1s", 1], ["1.5s", 1.5], ["1m30s", 90], ["1h0m0s", 3600], ["0s", 0],
+            ["250µs", 0.00025], ["5", undefined], ["5 s", undefined], ["", undefined], ["-1s", undefined]];
+        for (const [text, seconds] of cases) expect(goDurationSeconds(text), text).toBe(seconds);
+    });
+
+    it("counts a disabled store cache as no staleness, and leaves out what a /config lacks or holds no duration at", () => {
+        expect(timingsFromConfig(withSettings("zone1", { "store.cache.enabled": false as unknown as string })).storeCache).toBe(0);
+        const t = timingsFromConfig(withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined, "xdsServer.dataplaneConfigurationRefreshInterval": "often" }));
+        expect(Object.keys(t).sort()).toEqual(["globalKds", "meshMultiZoneServiceStatus", "storeCache", "zoneKds"]);
+        expect(timingsFromConfig(undefined)).toEqual({});
+    });
+});
+
+describe("the failover model", () => {
+    it("sums the path: Kuma's defaults 2 s in the zone, 9 s across zones; the DR profile 1 s and 2.5 s", () => {
+        expect(failoverDetectionModel("default")).toEqual({ sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 9 });
+        expect(failoverDetectionModel("dr")).toEqual({ sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 2.5 });
+    });
+
+    it("bounds every drill measured on real Kuma 2.14.3 control planes (issue 20: max of 5 echo drills each)", () => {
+        const measured: [string, Record<string, string>, number][] = [
+            ["Kuma's defaults", {}, 8.07],
+            ["status intervals at 1s", { "coreResources.status.meshServiceInterval": "1s", "coreResources.status.meshMultiZoneServiceInterval": "1s" }, 3.87],
+            ["the DR profile", DR_VALUES, 2.05],
+        ];
+        for (const [what, changes, maxSeconds] of measured) {
+            const cps = Object.fromEntries(CPS.map(cp => [cp, timingsFromConfig(withSettings(cp, changes))]));
+            const worst = crossZoneModel("zone1", ZONES, cps)!.worstCaseSeconds!;
+            expect(worst, what).toBeGreaterThanOrEqual(maxSeconds);
+            // A bound, not a guess twice too high.
+            expect(worst, what).toBeLessThan(2 * maxSeconds);
+        }
+    });
+
+    it("takes each step from the control plane that runs it, through the slowest other zone", () => {
+        const cps: Record<string, CpTimings> = {
+            global: profileTimings("dr"), zone1: profileTimings("dr"), zone2: profileTimings("dr"), zone3: { ...profileTimings("dr"), xdsRefresh: 3 },
+        };
+        const zone1 = crossZoneModel("zone1", ["zone1", "zone2", "zone3"], cps)!;
+        expect(zone1.worstCaseSeconds).toBe(5);
+        expect(zone1.steps.map(s => `${s.cp} ${s.setting} ${s.seconds}`)).toEqual([
+            "zone1 meshServiceStatus 0.5", "zone1 zoneKds 0.5", "global globalKds 0.5", "zone3 storeCache 0.5", "zone3 xdsRefresh 3"]);
+        expect(crossZoneModel("zone3", ["zone1", "zone2", "zone3"], cps)!.worstCaseSeconds).toBe(2.5);
+        expect(crossZoneModel("zone1", ["zone1"], cps)).toBeUndefined();
+        // A zone whose settings are not known is the slowest: the model is unknown.
+        expect(crossZoneModel("zone1", ["zone1", "zone2", "zone4"], cps)!.worstCaseSeconds).toBeUndefined();
+    });
+});
