@@ -1,11 +1,17 @@
 // The control-plane DR profile: its table against what real Kuma 2.14.3 control planes answer on
-// `GET /config` (recorded, default settings), and the failover model it gives.
+// `GET /config` (recorded, default settings), the forms it is installed with, and the failover
+// model it gives.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import YAML from "yaml";
 import {
-    CP_SETTINGS, CP_SETTING_NAMES, CpTimings, crossZoneModel, failoverDetectionModel, goDurationSeconds, profileTimings, timingsFromConfig,
+    CP_SETTINGS, CP_SETTING_NAMES, CpTimings, crossZoneModel, failoverDetectionModel, goDurationSeconds, profileEnv, profileTimings, timingsFromConfig,
 } from "../../components/cp-profile";
+import { parseArgs } from "../../dr/args";
+import { run } from "../../dr/cli";
+import { envLines, helmValues } from "../../dr/profile";
 
 const REPO = path.resolve(__dirname, "../..");
 const CPS = ["global", "zone1", "zone2"] as const;
@@ -86,5 +92,51 @@ describe("the failover model", () => {
         expect(crossZoneModel("zone1", ["zone1"], cps)).toBeUndefined();
         // A zone whose settings are not known is the slowest: the model is unknown.
         expect(crossZoneModel("zone1", ["zone1", "zone2", "zone4"], cps)!.worstCaseSeconds).toBeUndefined();
+    });
+});
+
+describe("the profile as users install it", () => {
+    it("gives the zone CPs the zone settings and the global CP the global ones, at the DR values or Kuma's defaults", () => {
+        expect(profileEnv("zone")).toEqual({
+            KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL: "500ms", KUMA_CORE_RESOURCES_STATUS_MESH_MULTI_ZONE_SERVICE_INTERVAL: "500ms",
+            KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL: "500ms", KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms",
+            KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL: "500ms",
+        });
+        expect(profileEnv("global")).toEqual({ KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL: "500ms", KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms" });
+        expect(envLines("global", "default")).toBe("KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=1s\nKUMA_STORE_CACHE_EXPIRATION_TIME=1s");
+    });
+
+    it("renders Helm values under each chart's env key, with each setting's default and cost", () => {
+        for (const role of ["global", "zone"] as const) {
+            const kongMesh = helmValues(role, "kong-mesh");
+            expect(YAML.parse(kongMesh)).toEqual({ kuma: { controlPlane: { envVars: profileEnv(role) } } });
+            expect(YAML.parse(helmValues(role, "kuma"))).toEqual({ controlPlane: { envVars: profileEnv(role) } });
+            expect(kongMesh).toContain(`# ${CP_SETTINGS.storeCache.configPath}: Kuma's default 1s; costs: ${CP_SETTINGS.storeCache.cost}`);
+        }
+    });
+
+    it("prints them from the DR tool without a stack, and refuses what does not fit", async () => {
+        const out: string[] = [];
+        expect(await run(parseArgs(["profile", "--helm", "zone", "--chart", "kuma"]), s => out.push(s))).toBe(0);
+        expect(out).toEqual([helmValues("zone", "kuma")]);
+        expect(parseArgs(["profile", "--env", "global"]).profile).toEqual({ form: "env", role: "global", chart: "kong-mesh" });
+        const fail = (argv: string[]) => { try { parseArgs(argv); } catch (e) { return (e as Error).message; } return "parsed"; };
+        expect(fail(["profile"])).toBe('--helm: "" is missing. Fix: write profile --helm global|zone, or profile --env global|zone');
+        expect(fail(["profile", "--helm", "region"])).toBe('--helm: "region" is not a control-plane role. Fix: write --helm global or --helm zone');
+        expect(fail(["profile", "--helm", "zone", "--chart", "istio"])).toBe('--chart: "istio" is not a chart. Fix: use one of: kong-mesh, kuma');
+        expect(fail(["profile", "--env", "zone", "--chart", "kuma"])).toBe('--chart: "kuma" applies to --helm only. Fix: drop it, or use --helm');
+        expect(fail(["profile", "--env", "zone", "--helm", "zone"])).toBe('--helm: "zone" comes after --env. Fix: give one of --helm, --env');
+        expect(fail(["status", "--stack", "s", "--helm", "zone"])).toBe('--helm: "zone" does not apply to status. Fix: drop it, or use the profile command');
+    });
+
+    it("gives the sandbox KEY=VALUE lines from a small entry, for either profile", () => {
+        const entry = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "dr/profile.ts", ...args], { cwd: REPO, encoding: "utf8" });
+        const zone = entry("env", "zone");
+        expect(zone.status, zone.stderr).toBe(0);
+        expect(zone.stdout).toBe(envLines("zone", "dr") + "\n");
+        expect(entry("env", "global", "default").stdout).toBe(envLines("global", "default") + "\n");
+        const bad = entry("env", "region");
+        expect(bad.status).toBe(2);
+        expect(bad.stderr).toBe("usage: profile.ts env global|zone [dr|default]\n");
     });
 });
