@@ -1,6 +1,6 @@
 // The control-plane DR profile: its table against what real Kuma 2.14.3 control planes answer on
-// `GET /config` (recorded, default settings), the forms it is installed with, and the failover
-// model it gives.
+// `GET /config` (recorded, default settings), the forms it is installed with, the failover model
+// it gives, and what `dr status` makes of the control planes' settings.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,7 +11,9 @@ import {
 } from "../../components/cp-profile";
 import { parseArgs } from "../../dr/args";
 import { run } from "../../dr/cli";
+import { ControlPlane } from "../../dr/kuma";
 import { envLines, helmValues } from "../../dr/profile";
+import { CpSettingsReading, StatusReport, failoverCheck, formatStatus, readCpSettings } from "../../dr/status";
 
 const REPO = path.resolve(__dirname, "../..");
 const CPS = ["global", "zone1", "zone2"] as const;
@@ -33,6 +35,11 @@ function withSettings(cp: string, changes: Record<string, string | undefined>) {
 
 /** Every setting of the table at its DR value. */
 const DR_VALUES = Object.fromEntries(CP_SETTING_NAMES.map(n => [CP_SETTINGS[n].configPath, CP_SETTINGS[n].dr]));
+
+const readings = (configs: Record<string, unknown>): Record<string, CpSettingsReading> =>
+    Object.fromEntries(Object.entries(configs).map(([cp, c]) => [cp, { timings: timingsFromConfig(c) }]));
+const defaults = () => readings(Object.fromEntries(CPS.map(cp => [cp, recorded(cp)])));
+const profiled = () => readings(Object.fromEntries(CPS.map(cp => [cp, withSettings(cp, DR_VALUES)])));
 
 describe("the profile's table", () => {
     it("holds Kuma 2.14.3's defaults: what the recorded control planes run with", () => {
@@ -92,6 +99,83 @@ describe("the failover model", () => {
         expect(crossZoneModel("zone1", ["zone1"], cps)).toBeUndefined();
         // A zone whose settings are not known is the slowest: the model is unknown.
         expect(crossZoneModel("zone1", ["zone1", "zone2", "zone4"], cps)!.worstCaseSeconds).toBeUndefined();
+    });
+});
+
+describe("dr status's failover check", () => {
+    it("fails Kuma's defaults against the default target, naming each setting to change, its value, where, and its Helm key", () => {
+        const { check, failover } = failoverCheck("zone1", ZONES, defaults(), 5);
+        expect(check).toEqual({ name: "failover", ok: false, detail: "9 s > target 5 s" });
+        expect(failover!.worstCaseSeconds).toBe(9);
+        expect(failover!.steps.map(s => `${s.cp} ${s.env} ${s.seconds}`)).toEqual([
+            "zone1 KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL 5", "zone1 KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL 1",
+            "global KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL 1", "zone2 KUMA_STORE_CACHE_EXPIRATION_TIME 1",
+            "zone2 KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL 1"]);
+        expect(failover!.fixes).toHaveLength(5);
+        expect(failover!.fixes[0]).toBe("KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone1's CP " +
+            "(Helm kuma.controlPlane.envVars.KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL; npm run dr -- profile --helm zone)");
+        expect(failover!.fixes[2]).toBe("KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=500ms on the global CP " +
+            "(Helm kuma.controlPlane.envVars.KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL; npm run dr -- profile --helm global)");
+        // A looser objective that Kuma's defaults meet: ready, nothing to change.
+        expect(failoverCheck("zone1", ZONES, defaults(), 10)).toMatchObject({ check: { ok: true, detail: "9 s ≤ target 10 s" }, failover: { fixes: [] } });
+    });
+
+    it("passes the DR profile, with twice its worst case to spare", () => {
+        for (const zone of ZONES) {
+            expect(failoverCheck(zone, ZONES, profiled(), 5)).toMatchObject({ check: { ok: true, detail: "2.5 s ≤ target 5 s" }, failover: { worstCaseSeconds: 2.5, fixes: [] } });
+        }
+    });
+
+    it("fails only the zone whose control plane is slow, and names only its setting", () => {
+        const r = { ...profiled(), ...readings({ zone2: withSettings("zone2", { ...DR_VALUES, "coreResources.status.meshServiceInterval": "5s" }) }) };
+        expect(failoverCheck("zone1", ZONES, r, 5).check.ok).toBe(true);
+        const { check, failover } = failoverCheck("zone2", ZONES, r, 5);
+        expect(check.detail).toBe("7 s > target 5 s");
+        expect(failover!.fixes).toEqual([expect.stringMatching(/^KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone2's CP /)]);
+    });
+
+    it("says when the DR profile cannot meet the target either", () => {
+        const { check, failover } = failoverCheck("zone1", ZONES, profiled(), 2);
+        expect(check).toMatchObject({ ok: false, detail: "2.5 s > target 2 s" });
+        expect(failover!.fixes).toEqual(["the DR profile's values reach 2.5 s here: raise failover.targetSeconds to 2.5 or more, or set the path's settings below the profile's"]);
+    });
+
+    it("fails as unknown, saying why, when a setting is missing or a control plane does not answer", () => {
+        const missing = { ...defaults(), ...readings({ zone1: withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined }) }) };
+        expect(failoverCheck("zone1", ZONES, missing, 5)).toMatchObject({
+            check: { ok: false, detail: "unknown: zone1's /config has no duration at coreResources.status.meshServiceInterval" },
+            failover: { worstCaseSeconds: undefined, fixes: [] },
+        });
+        // zone2's path takes only zone1's cache and xDS refresh, which zone1 still says.
+        expect(failoverCheck("zone2", ZONES, missing, 10).check.ok).toBe(true);
+        const down = { ...defaults(), global: { error: "global: GET /config: 503 unavailable" } };
+        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe("unknown: global: global: GET /config: 503 unavailable");
+    });
+
+    it("has nothing to check with one zone", () => {
+        expect(failoverCheck("zone1", ["zone1"], defaults(), 5)).toEqual({ check: { name: "failover", ok: true, detail: "no other zone" } });
+    });
+
+    it("reads a control plane's settings through its API, and says why it could not", async () => {
+        const answering = (status: number, body: unknown) => new ControlPlane("zone1", { where: "test", get: async () => ({ status, body: JSON.stringify(body) }) });
+        expect(await readCpSettings(answering(200, recorded("zone1")))).toEqual({ timings: profileTimings("default") });
+        expect(await readCpSettings(answering(404, {}))).toEqual({ error: "zone1: GET /config: not found" });
+        expect(await readCpSettings(answering(500, "boom"))).toEqual({ error: 'zone1: GET /config: 500 "boom"' });
+    });
+
+    it("prints the model per zone under the table: the sum of its steps, and the fixes", () => {
+        const zone = (name: string) => {
+            const { check, failover } = failoverCheck(name, ZONES, defaults(), 5);
+            return { zone: name, ready: false, checks: [check], failover };
+        };
+        const r: StatusReport = { stack: "s", at: "now", ready: false, pendingChanges: 0, zones: [zone("zone1"), zone("zone2")] };
+        const text = formatStatus(r).split("\n");
+        expect(text[0]).toMatch(/ failover$/);
+        expect(text[1]).toMatch(/^zone1 +FAIL 9 s > target 5 s$/);
+        expect(text).toContain("cross-zone failover, worst case for another zone's gateway to drop the zone (target 5 s):");
+        expect(text).toContain("  zone1: 9 s = zone1 meshServiceStatus 5 s + zone1 zoneKds 1 s + global globalKds 1 s + zone2 storeCache 1 s + zone2 xdsRefresh 1 s");
+        expect(text.filter(l => l.startsWith("    fix: "))).toHaveLength(10);
+        expect(text[text.length - 1]).toBe("NOT READY: zone zone1, zone zone2");
     });
 });
 
