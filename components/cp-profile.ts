@@ -149,7 +149,8 @@ export const CROSS_ZONE_PATH: readonly { setting: CpSettingName; on: PathCp }[] 
  */
 export const SAME_ZONE_PATH: readonly CpSettingName[] = ["storeCache", "xdsRefresh"];
 
-const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
+/** A sum of seconds, rounded to the microsecond so that 0.1 + 0.2 prints as 0.3. */
+export const sumSeconds = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
 
 /**
  * How long Kuma takes to take a dead zone's echo out of a gateway's config, every control plane
@@ -159,8 +160,8 @@ const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1e6) / 
 export function failoverDetectionModel(profile: Profile) {
     const t = profileTimings(profile);
     return {
-        sameZoneWorstCaseSeconds: sum(SAME_ZONE_PATH.map(n => t[n])),
-        otherZoneWorstCaseSeconds: sum(CROSS_ZONE_PATH.map(p => t[p.setting])),
+        sameZoneWorstCaseSeconds: sumSeconds(SAME_ZONE_PATH.map(n => t[n])),
+        otherZoneWorstCaseSeconds: sumSeconds(CROSS_ZONE_PATH.map(p => t[p.setting])),
     };
 }
 
@@ -188,7 +189,7 @@ export function crossZoneModel(zone: string, zones: string[], cps: Record<string
         const cp = on === "zone" ? zone : on === "global" ? "global" : other;
         return { setting, cp, seconds: cps[cp]?.[setting] };
     });
-    const total = (steps: PathStep[]) => steps.some(s => s.seconds === undefined) ? undefined : sum(steps.map(s => s.seconds!));
+    const total = (steps: PathStep[]) => steps.some(s => s.seconds === undefined) ? undefined : sumSeconds(steps.map(s => s.seconds!));
     // An unknown other zone is the worst, so its unknown steps are what the model shows.
     const slowest = others.map(stepsVia).reduce((a, b) => (total(b) ?? Infinity) > (total(a) ?? Infinity) ? b : a);
     return { worstCaseSeconds: total(slowest), steps: slowest };

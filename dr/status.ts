@@ -1,6 +1,6 @@
 // `status`: is every zone ready to lose another one? Read from the live systems: each cluster's API
 // server, the global and zone control planes, what the zone CP computed for the zone's gateway.
-import { CP_SETTINGS, CpTimings, PathStep, crossZoneModel, profileTimings, timingsFromConfig } from "../components/cp-profile";
+import { CP_SETTINGS, CpTimings, PathStep, crossZoneModel, profileTimings, sumSeconds, timingsFromConfig } from "../components/cp-profile";
 import { K8S_NAMES } from "../components/names";
 import { controlPlaneNamespace } from "../zones/config";
 import { ControlPlane, Locality, byPriority, gatewayDataplanes, gatewayLocalities } from "./kuma";
@@ -100,7 +100,9 @@ export async function readCpSettings(cp: ControlPlane): Promise<CpSettingsReadin
     try {
         return { timings: timingsFromConfig(await cp.config()) };
     } catch (e) {
-        return { error: firstLine(e) };
+        // The API's errors name the CP already, a transport's (a refused connection) do not.
+        const error = firstLine(e);
+        return { error: error.startsWith(`${cp.name}: `) ? error : `${cp.name}: ${error}` };
     }
 }
 
@@ -113,8 +115,8 @@ export function failoverCheck(zone: string, zones: string[], readings: Record<st
     { check: Check; failover?: FailoverStatus } {
     const model = crossZoneModel(zone, zones, Object.fromEntries(Object.entries(readings).map(([cp, r]) => [cp, r.timings])));
     if (!model) return { check: { name: "failover", ok: true, detail: "no other zone" } };
-    const unknown = [...new Set(model.steps.filter(st => st.seconds === undefined).map(st => readings[st.cp]?.error
-        ? `${st.cp}: ${readings[st.cp].error}` : `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`))];
+    const unknown = [...new Set(model.steps.filter(st => st.seconds === undefined).map(st =>
+        readings[st.cp]?.error ?? `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`))];
     const worst = model.worstCaseSeconds;
     const failover: FailoverStatus = {
         targetSeconds, worstCaseSeconds: worst, steps: model.steps.map(st => ({ ...st, env: CP_SETTINGS[st.setting].env })), unknown, fixes: [],
@@ -127,7 +129,7 @@ export function failoverCheck(zone: string, zones: string[], readings: Record<st
         const role = st.cp === "global" ? "global" : "zone";
         return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
     });
-    const withProfile = model.steps.reduce((n, st) => n + Math.min(st.seconds!, dr[st.setting]), 0);
+    const withProfile = sumSeconds(model.steps.map(st => Math.min(st.seconds!, dr[st.setting])));
     if (withProfile > targetSeconds) {
         failover.fixes.push(`the DR profile's values reach ${withProfile} s here: raise failover.targetSeconds to ${withProfile} or more, or set the path's settings below the profile's`);
     }

@@ -149,7 +149,7 @@ describe("dr status's failover check", () => {
         // zone2's path takes only zone1's cache and xDS refresh, which zone1 still says.
         expect(failoverCheck("zone2", ZONES, missing, 10).check.ok).toBe(true);
         const down = { ...defaults(), global: { error: "global: GET /config: 503 unavailable" } };
-        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe("unknown: global: global: GET /config: 503 unavailable");
+        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe("unknown: global: GET /config: 503 unavailable");
     });
 
     it("has nothing to check with one zone", () => {
@@ -161,6 +161,8 @@ describe("dr status's failover check", () => {
         expect(await readCpSettings(answering(200, recorded("zone1")))).toEqual({ timings: profileTimings("default") });
         expect(await readCpSettings(answering(404, {}))).toEqual({ error: "zone1: GET /config: not found" });
         expect(await readCpSettings(answering(500, "boom"))).toEqual({ error: 'zone1: GET /config: 500 "boom"' });
+        const refusing = new ControlPlane("zone1", { where: "test", get: async () => { throw new Error("connect ECONNREFUSED 127.0.0.1:5681"); } });
+        expect(await readCpSettings(refusing)).toEqual({ error: "zone1: connect ECONNREFUSED 127.0.0.1:5681" });
     });
 
     it("prints the model per zone under the table: the sum of its steps, and the fixes", () => {
