@@ -97,7 +97,7 @@ export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPoli
 type FailoverSpecArgs = FailoverSettings & Pick<FailoverPoliciesArgs, "targetLabels" | "failoverOrder">;
 
 /**
- * MeshHealthCheck never reaches the MMZS cluster while another zone is reachable (see the
+ * MeshHealthCheck never reaches the MMZS cluster while another zone is reachable (see
  * docs/failover.md), so the same check is patched into that Envoy cluster directly. A check of a remote
  * zone's endpoint goes through its zone ingress to a healthy echo there: it fails when the zone
  * is gone, even when that zone's control plane is gone too and can no longer say so.
@@ -154,42 +154,6 @@ export function kumaDuration(d: string): string {
  */
 export function minimumRequestTimeoutMs(retry: FailoverSettings["retry"]): number {
     return (retry.numRetries + 1) * durationMs(retry.perTryTimeout) + retry.numRetries * durationMs(retry.backOffMax);
-}
-
-/**
- * Kuma 2.14 control-plane settings on the failover path, in seconds, at their defaults
- * (kuma-cp.defaults.yaml); a control plane tuned otherwise shifts the model accordingly.
- */
-export const KUMA_FAILOVER_INTERVALS = {
-    /** KUMA_STORE_CACHE_EXPIRATION_TIME: every read of the store may be this stale. */
-    storeCache: 1,
-    /** KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL: how often a proxy's config is rebuilt. */
-    xdsRefresh: 1,
-    /** KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL: MeshService Available/Unavailable, zone CPs only. */
-    meshServiceStatus: 5,
-    /** KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL: zone → global sync. */
-    zoneKds: 1,
-    /** KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL: global → zone sync. */
-    globalKds: 1,
-} as const;
-
-/**
- * How long Kuma takes to take a dead zone's echo out of a gateway's MMZS cluster, by what Kuma
- * really configures (MeshHealthCheck does not reach the MMZS cluster; the patched-in health check
- * adds a data-plane path, see docs/failover.md). What removes endpoints from the config is the control
- * plane:
- * - the gateway's own zone: a pod that is deleted or fails readiness makes its Dataplane inbound
- *   not ready; the next config rebuild leaves it out (store cache + xDS refresh);
- * - another zone: that zone's CP marks its MeshService Unavailable (status interval), which KDS
- *   carries to the global CP and from there to every zone, whose next rebuild drops the zone.
- * Until then, passive outlier detection and retries to the next priority carry the requests.
- */
-export function failoverDetectionModel(i: { [K in keyof typeof KUMA_FAILOVER_INTERVALS]: number } = KUMA_FAILOVER_INTERVALS) {
-    const rebuild = i.storeCache + i.xdsRefresh;
-    return {
-        sameZoneWorstCaseSeconds: rebuild,
-        otherZoneWorstCaseSeconds: i.meshServiceStatus + i.storeCache + i.zoneKds + i.storeCache + i.globalKds + i.storeCache + rebuild,
-    };
 }
 
 /**

@@ -1,7 +1,9 @@
 // The command line of the DR tool, parsed into typed options; every mistake is a DrError naming
 // the flag, the value and the fix.
+import type { CpRole } from "../components/cp-profile";
 import { DrError } from "./errors";
 import { FaultKind, parseFault } from "./faults";
+import { CP_ROLES, HELM_ENV_KEYS, HelmChart } from "./profile";
 import { DEFAULT_CP_SERVICE } from "./stack";
 
 export const USAGE = `usage: npm run dr -- <command> --stack NAME [options]
@@ -11,6 +13,10 @@ commands:
   drill --zone Z --fault echo|service|gateway|zone
                          break one thing in zone Z, record the gateways' configs, restore, report
   repair                 put back a fault a killed drill left behind
+  profile --helm global|zone [--chart kong-mesh|kuma]
+                         the DR control-plane profile as Helm values (no --stack)
+  profile --env global|zone
+                         the same as KEY=VALUE lines, for a kuma-cp started by hand
 
 options:
   --stack NAME           the Pulumi stack (its config and outputs say where everything is)
@@ -30,7 +36,7 @@ options:
                          loopback port, else the API server's service proxy to --cp-service
   --cp-service NAME      the control plane's Service in the system namespace (default ${DEFAULT_CP_SERVICE})`;
 
-export const COMMANDS = ["status", "drill", "repair"] as const;
+export const COMMANDS = ["status", "drill", "repair", "profile"] as const;
 export type Command = typeof COMMANDS[number];
 
 export interface Options {
@@ -52,6 +58,8 @@ export interface Options {
     yes: boolean;
     cp: Record<string, string>;
     cpService: string;
+    /** profile: the form and the control planes it is for. */
+    profile?: { form: "helm" | "env"; role: CpRole; chart: HelmChart };
 }
 
 function positive(flag: string, value: string | undefined, fix: string): number {
@@ -70,6 +78,7 @@ export function parseArgs(argv: string[]): Options {
         probes: [], probeIntervalMs: 200, probeMax: 3000, yes: false, cp: {}, cpService: DEFAULT_CP_SERVICE,
     };
     let fault: string | undefined;
+    let chart: string | undefined;
     for (let i = 0; i < rest.length; i++) {
         const flag = rest[i];
         const value = () => {
@@ -93,6 +102,14 @@ export function parseArgs(argv: string[]): Options {
             case "--out": o.out = value(); break;
             case "--yes": o.yes = true; break;
             case "--cp-service": o.cpService = value(); break;
+            case "--helm": case "--env": {
+                const role = value();
+                if (!CP_ROLES.includes(role as CpRole)) throw DrError.bad(flag, role, "is not a control-plane role", `write ${flag} global or ${flag} zone`);
+                if (o.profile) throw DrError.bad(flag, role, `comes after --${o.profile.form}`, "give one of --helm, --env");
+                o.profile = { form: flag === "--helm" ? "helm" : "env", role: role as CpRole, chart: "kong-mesh" };
+                break;
+            }
+            case "--chart": chart = value(); break;
             case "--cp": {
                 const v = value();
                 const m = /^([a-z0-9-]+)=(https?:\/\/.+)$/.exec(v);
@@ -113,12 +130,27 @@ export function parseArgs(argv: string[]): Options {
         }
     }
     if (!Number.isInteger(o.repeat)) throw DrError.bad("--repeat", o.repeat, "is not a whole number", "e.g. --repeat 5");
+    if (o.command === "profile") return profileOptions(o, chart);
+    if (o.profile || chart !== undefined) {
+        throw DrError.bad(chart !== undefined ? "--chart" : `--${o.profile!.form}`, chart ?? o.profile!.role, `does not apply to ${o.command}`, "drop it, or use the profile command");
+    }
     if (!o.stack) throw DrError.bad("--stack", "", "is missing", "name the stack, e.g. --stack sandbox");
     if (o.command === "drill") {
         if (!o.zone) throw DrError.bad("--zone", "", "is missing", "name the zone to break, e.g. --zone zone1");
         o.fault = parseFault(fault);
     } else if (fault !== undefined || o.zone !== undefined) {
         throw DrError.bad(fault !== undefined ? "--fault" : "--zone", fault ?? o.zone, `does not apply to ${o.command}`, "drop it, or use the drill command");
+    }
+    return o;
+}
+
+/** The profile command needs no stack: it prints what the project's table holds. */
+function profileOptions(o: Options, chart: string | undefined): Options {
+    if (!o.profile) throw DrError.bad("--helm", "", "is missing", "write profile --helm global|zone, or profile --env global|zone");
+    if (chart !== undefined) {
+        if (!(chart in HELM_ENV_KEYS)) throw DrError.bad("--chart", chart, "is not a chart", `use one of: ${Object.keys(HELM_ENV_KEYS).join(", ")}`);
+        if (o.profile.form !== "helm") throw DrError.bad("--chart", chart, "applies to --helm only", "drop it, or use --helm");
+        o.profile.chart = chart as HelmChart;
     }
     return o;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...` (see docs/dr-tool.md).
+// mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...`, `profile ...` (see docs/dr-tool.md).
 import * as path from "node:path";
 import { Options, USAGE, parseArgs } from "./args";
 import { DrillReport, Interrupted, defaultOutDir, drill, repairLeftover } from "./drill";
 import { DrError } from "./errors";
+import { envLines, helmValues } from "./profile";
 import { DrStack } from "./stack";
 import { formatStatus, status } from "./status";
 import { stats } from "./timeline";
@@ -14,6 +15,10 @@ const log = (line: string) => process.stderr.write(`[dr] ${line}\n`);
 
 /** Runs one command; returns the process exit code. */
 export async function run(o: Options, out: (s: string) => void = s => process.stdout.write(s + "\n")): Promise<number> {
+    if (o.profile) {
+        out(o.profile.form === "helm" ? helmValues(o.profile.role, o.profile.chart) : envLines(o.profile.role, "dr"));
+        return 0;
+    }
     const s = await DrStack.open(o.stack, path.resolve(o.dir ?? REPO), { urls: o.cp, service: o.cpService });
     try {
         if (o.command === "status") {

@@ -83,6 +83,13 @@ export class ControlPlane {
         return JSON.parse(r.body);
     }
 
+    /** The control plane's effective configuration (`GET /config`: its file, env vars and defaults). */
+    async config(): Promise<unknown> {
+        const body = await this.get("/config");
+        if (!body) throw new Error(`${this.name}: GET /config: not found`);
+        return body;
+    }
+
     /** The Envoy resources the CP computed for a dataplane (`kumactl inspect dataplane --type config`). */
     async proxyConfig(mesh: string, dataplane: string): Promise<Xds> {
         const body = await this.get(`/meshes/${mesh}/dataplanes/${dataplane}/_config`);

@@ -1,8 +1,10 @@
 // `status`: is every zone ready to lose another one? Read from the live systems: each cluster's API
 // server, the global and zone control planes, what the zone CP computed for the zone's gateway.
+import { CP_SETTINGS, CpTimings, PathStep, crossZoneModel, profileTimings, sumSeconds, timingsFromConfig } from "../components/cp-profile";
 import { K8S_NAMES } from "../components/names";
 import { controlPlaneNamespace } from "../zones/config";
 import { ControlPlane, Locality, byPriority, gatewayDataplanes, gatewayLocalities } from "./kuma";
+import { helmKey } from "./profile";
 import { DrStack } from "./stack";
 
 export interface Check {
@@ -15,6 +17,26 @@ export interface ZoneStatus {
     zone: string;
     ready: boolean;
     checks: Check[];
+    /** How fast another zone's gateway drops this one, from the control planes' settings; none with one zone. */
+    failover?: FailoverStatus;
+}
+
+/** The cross-zone failover model of one zone against the stack's objective. */
+export interface FailoverStatus {
+    targetSeconds: number;
+    /** Undefined when a step's setting is not known (see `unknown`). */
+    worstCaseSeconds?: number;
+    steps: (PathStep & { env: string })[];
+    /** Why steps are not known: a control plane not answering, or a /config without the setting. */
+    unknown: string[];
+    /** The settings to change to meet the target: env var, value, control plane, Helm key. */
+    fixes: string[];
+}
+
+/** A control plane's failover settings, from its `GET /config`, or why they could not be read. */
+export interface CpSettingsReading {
+    timings?: CpTimings;
+    error?: string;
 }
 
 export interface StatusReport {
@@ -28,7 +50,7 @@ export interface StatusReport {
 }
 
 /** The checks of one zone, in the table's column order. */
-export const CHECKS = ["cluster", "zone CP", "echo", "MMZS", "gateway", "policies"] as const;
+export const CHECKS = ["cluster", "zone CP", "echo", "MMZS", "gateway", "policies", "failover"] as const;
 
 /** The failover policies the program creates (FailoverPolicies), as Kuma names their types in `_rules`. */
 export const FAILOVER_POLICY_TYPES = ["MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshProxyPatch", "MeshRetry", "MeshTimeout"];
@@ -64,12 +86,54 @@ export function policyTypesInRules(rules: any): string[] {
     return [...types].sort();
 }
 
+const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0].slice(0, 200);
+
 async function attempt(name: string, fn: () => Promise<Check>): Promise<Check> {
     try {
         return await fn();
     } catch (e) {
-        return { name, ok: false, detail: String((e as Error).message ?? e).split("\n")[0].slice(0, 200) };
+        return { name, ok: false, detail: firstLine(e) };
     }
+}
+
+export async function readCpSettings(cp: ControlPlane): Promise<CpSettingsReading> {
+    try {
+        return { timings: timingsFromConfig(await cp.config()) };
+    } catch (e) {
+        // The API's errors name the CP already, a transport's (a refused connection) do not.
+        const error = firstLine(e);
+        return { error: error.startsWith(`${cp.name}: `) ? error : `${cp.name}: ${error}` };
+    }
+}
+
+/**
+ * The "failover" check of a zone: the worst case for another zone's gateway to drop it, from the
+ * settings the control planes run with (`readings`, by CP name: the zones and "global"), within
+ * `targetSeconds`; otherwise the settings to change to the DR profile's values.
+ */
+export function failoverCheck(zone: string, zones: string[], readings: Record<string, CpSettingsReading>, targetSeconds: number):
+    { check: Check; failover?: FailoverStatus } {
+    const model = crossZoneModel(zone, zones, Object.fromEntries(Object.entries(readings).map(([cp, r]) => [cp, r.timings])));
+    if (!model) return { check: { name: "failover", ok: true, detail: "no other zone" } };
+    const unknown = [...new Set(model.steps.filter(st => st.seconds === undefined).map(st =>
+        readings[st.cp]?.error ?? `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`))];
+    const worst = model.worstCaseSeconds;
+    const failover: FailoverStatus = {
+        targetSeconds, worstCaseSeconds: worst, steps: model.steps.map(st => ({ ...st, env: CP_SETTINGS[st.setting].env })), unknown, fixes: [],
+    };
+    if (worst === undefined) return { check: { name: "failover", ok: false, detail: `unknown: ${unknown.join("; ")}` }, failover };
+    if (worst <= targetSeconds) return { check: { name: "failover", ok: true, detail: `${worst} s ≤ target ${targetSeconds} s` }, failover };
+    const dr = profileTimings("dr");
+    failover.fixes = model.steps.filter(st => st.seconds! > dr[st.setting]).map(st => {
+        const { env, dr: value } = CP_SETTINGS[st.setting];
+        const role = st.cp === "global" ? "global" : "zone";
+        return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
+    });
+    const withProfile = sumSeconds(model.steps.map(st => Math.min(st.seconds!, dr[st.setting])));
+    if (withProfile > targetSeconds) {
+        failover.fixes.push(`the DR profile's values reach ${withProfile} s here: raise failover.targetSeconds to ${withProfile} or more, or set the path's settings below the profile's`);
+    }
+    return { check: { name: "failover", ok: false, detail: `${worst} s > target ${targetSeconds} s` }, failover };
 }
 
 /** The gateway dataplane of a zone the checks and drills look at (the first, by name). */
@@ -77,7 +141,7 @@ export async function zoneGateway(cp: ControlPlane, mesh: string): Promise<strin
     return (await gatewayDataplanes(cp, mesh, K8S_NAMES.namespace))[0];
 }
 
-export async function zoneStatus(s: DrStack, zone: string): Promise<ZoneStatus> {
+export async function zoneStatus(s: DrStack, zone: string, readings: Record<string, CpSettingsReading>): Promise<ZoneStatus> {
     const cluster = s.zone(zone);
     const cp = s.controlPlane(zone);
     const mesh = s.mesh;
@@ -121,12 +185,16 @@ export async function zoneStatus(s: DrStack, zone: string): Promise<ZoneStatus> 
         const missing = FAILOVER_POLICY_TYPES.filter(t => !types.includes(t));
         return { name: "policies", ok: missing.length === 0, detail: missing.length ? `missing ${missing.join(", ")}` : types.join(", ") };
     }));
-    return { zone, ready: checks.every(c => c.ok), checks };
+    const { check, failover } = failoverCheck(zone, s.zoneNames, readings, s.config.failover.targetSeconds);
+    checks.push(check);
+    return { zone, ready: checks.every(c => c.ok), checks, failover };
 }
 
 export async function status(s: DrStack, opts: { preview: boolean }): Promise<StatusReport> {
     const preview = opts.preview ? s.pendingChanges().then(n => ({ n }), (e: Error) => ({ error: previewError(String(e.message ?? e)) })) : undefined;
-    const zones = await Promise.all(s.zoneNames.map(z => zoneStatus(s, z)));
+    const cps = ["global", ...s.zoneNames];
+    const readings = Object.fromEntries(await Promise.all(cps.map(async cp => [cp, await readCpSettings(s.controlPlane(cp))] as const)));
+    const zones = await Promise.all(s.zoneNames.map(z => zoneStatus(s, z, readings)));
     const report: StatusReport = { stack: s.name, at: new Date().toISOString(), ready: false, zones };
     const p = await preview;
     if (p && "n" in p) report.pendingChanges = p.n;
@@ -156,5 +224,18 @@ export function formatStatus(r: StatusReport): string {
     const notReady = r.zones.filter(z => !z.ready).map(z => z.zone);
     const verdict = r.ready ? "READY: every zone can take over for another"
         : `NOT READY: ${[...notReady.map(z => `zone ${z}`), ...(r.pendingChanges !== 0 && !(r.pendingChanges === undefined && !r.previewError) ? ["the stack"] : [])].join(", ")}`;
-    return [line(header), ...rows.map(line), stack, verdict].join("\n");
+    return [line(header), ...rows.map(line), ...formatFailover(r.zones), stack, verdict].join("\n");
+}
+
+/** Per zone, the cross-zone worst case as the sum of its steps, and what to change when it misses the target. */
+function formatFailover(zones: ZoneStatus[]): string[] {
+    const modelled = zones.filter(z => z.failover);
+    if (!modelled.length) return [];
+    const lines = [`cross-zone failover, worst case for another zone's gateway to drop the zone (target ${modelled[0].failover!.targetSeconds} s):`];
+    for (const { zone, failover: f } of modelled) {
+        const steps = f!.steps.map(st => `${st.cp} ${st.setting} ${st.seconds === undefined ? "?" : `${st.seconds} s`}`).join(" + ");
+        lines.push(`  ${zone}: ${f!.worstCaseSeconds === undefined ? "unknown" : `${f!.worstCaseSeconds} s`} = ${steps}`,
+            ...f!.unknown.map(u => `    unknown: ${u}`), ...f!.fixes.map(fix => `    fix: ${fix}`));
+    }
+    return lines;
 }

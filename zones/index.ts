@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { FailoverPolicies, failoverDetectionModel } from "../components/failover";
+import { failoverDetectionModel } from "../components/cp-profile";
+import { FailoverPolicies } from "../components/failover";
 import { MeshSettings } from "../components/mesh";
 import { MeshMultiZoneService } from "../components/multizone-service";
 import { K8S_NAMES } from "../components/names";
@@ -23,7 +24,14 @@ export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
     multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; envoyCluster: string };
     globalControlPlane: ReturnType<typeof globalControlPlaneOutput>;
-    failover: { enabled: boolean; sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
+    /** The worst cases with Kuma's default control-plane settings, and under the DR profile. */
+    failover: {
+        enabled: boolean;
+        targetSeconds: number;
+        sameZoneWorstCaseSeconds: number;
+        otherZoneWorstCaseSeconds: number;
+        drProfile: ReturnType<typeof failoverDetectionModel>;
+    };
     /** The RBAC objects the deploy identity needs, per cluster part (docs/team-workflow.md, "Least privilege"). */
     deployerRbac: { zone: object[]; global: object[] };
 }
@@ -86,8 +94,15 @@ export function deployStack(config: StackConfig): DeployedStack {
             name: serviceName, hostname: mmzs.hostname, port: mmzs.port, envoyCluster: mmzs.envoyCluster,
         },
         globalControlPlane: globalControlPlaneOutput(config.global, meshName),
-        // Kuma's own endpoint removal, with or without our failover policies.
-        failover: { enabled: config.failover.enabled, ...failoverDetectionModel() },
+        // Kuma's own endpoint removal, with or without our failover policies. The stack does not
+        // know its control planes' settings (`dr status` reads them): Kuma's defaults stay the
+        // outputs drills plan for, as the slower case.
+        failover: {
+            enabled: config.failover.enabled,
+            targetSeconds: config.failover.targetSeconds,
+            ...failoverDetectionModel("default"),
+            drProfile: failoverDetectionModel("dr"),
+        },
         deployerRbac: {
             zone: deployerRbac("zone", rbacSettingsOf(config)),
             // An API global control plane is not reached through Kubernetes: no RBAC there.

@@ -113,6 +113,17 @@ export class Reader {
         return n;
     }
 
+    /** A number above `min` (exclusive) and at most `max`, decimals allowed. */
+    number(key: string, value: unknown, dflt: number, min: number, max: number): number {
+        if (value === undefined || value === null) return dflt;
+        const n = typeof value === "string" && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+        const fix = `set ${key} to a number above ${min} and at most ${max}`;
+        if (typeof n !== "number" || !Number.isFinite(n)) this.problem(key, value, "is not a number", fix);
+        else if (n <= min || n > max) this.problem(key, value, `is out of range (above ${min}, at most ${max})`, fix);
+        else return n;
+        return dflt;
+    }
+
     boolean(key: string, value: unknown, dflt: boolean): boolean {
         if (value === undefined || value === null) return dflt;
         if (value === true || value === "true") return true;

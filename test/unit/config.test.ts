@@ -82,6 +82,7 @@ describe("the minimal config", () => {
     it("turns failover on, with a request timeout that fits every retry (4 × 2s + 3 × 250ms = 8750ms)", () => {
         expect(config.failover).toEqual({
             enabled: true,
+            targetSeconds: 5,
             healthCheck: { interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1, path: "/" },
             circuitBreaker: { interval: "5s", baseEjectionTime: "30s", consecutiveFailures: 5, maxEjectionPercent: 100 },
             retry: { numRetries: 3, perTryTimeout: "2s", backOffBase: "25ms", backOffMax: "250ms" },
@@ -97,7 +98,8 @@ describe("the minimal config", () => {
 
 describe("accepted values", () => {
     it("takes the scalar strings Pulumi hands over for numbers and booleans", () => {
-        const config = accepts(withMinimal({ echo: { replicas: "3" }, gatewaysOnly: "false", skipUnreachableClusters: "true" }));
+        const config = accepts(withMinimal({ echo: { replicas: "3" }, gatewaysOnly: "false", skipUnreachableClusters: "true", failover: { targetSeconds: "2.5" } }));
+        expect(config.failover.targetSeconds).toBe(2.5);
         expect(config.echo.replicas).toBe(3);
         expect(config.zones.map(z => z.echoReplicas)).toEqual([3, 3]);
         expect(config.gatewaysOnly).toBe(false);
@@ -224,7 +226,7 @@ const CASES: Record<string, Case[]> = {
         ["an unknown platform key", withMinimal({ platform: { version: "1.3.0" } }),
             unknownKey("mesh-dr:platform.version", '"1.3.0"', "install, certManagerVersion, kongOperatorVersion, kongOperatorRepo")],
         ["an unknown failover key", withMinimal({ failover: { retries: 3 } }),
-            unknownKey("mesh-dr:failover.retries", "3", "enabled, healthCheck, circuitBreaker, retry, timeout")],
+            unknownKey("mesh-dr:failover.retries", "3", "enabled, targetSeconds, healthCheck, circuitBreaker, retry, timeout")],
         ["an unknown failover.healthCheck key", withMinimal({ failover: { healthCheck: { port: 1027 } } }),
             unknownKey("mesh-dr:failover.healthCheck.port", "1027", "interval, timeout, unhealthyThreshold, healthyThreshold, path")],
         ["an unknown failover.circuitBreaker key", withMinimal({ failover: { circuitBreaker: { threshold: 5 } } }),
@@ -338,6 +340,12 @@ const CASES: Record<string, Case[]> = {
     ],
     "failover": [
         ["a non-boolean enabled", withMinimal({ failover: { enabled: "no" } }), notBoolean("mesh-dr:failover.enabled", '"no"')],
+        ["a targetSeconds that is not a number", withMinimal({ failover: { targetSeconds: "5s" } }),
+            'mesh-dr:failover.targetSeconds: "5s" is not a number. Fix: set mesh-dr:failover.targetSeconds to a number above 0 and at most 3600'],
+        ["a zero targetSeconds", withMinimal({ failover: { targetSeconds: 0 } }),
+            "mesh-dr:failover.targetSeconds: 0 is out of range (above 0, at most 3600). Fix: set mesh-dr:failover.targetSeconds to a number above 0 and at most 3600"],
+        ["a targetSeconds over an hour", withMinimal({ failover: { targetSeconds: "3601" } }),
+            'mesh-dr:failover.targetSeconds: "3601" is out of range (above 0, at most 3600). Fix: set mesh-dr:failover.targetSeconds to a number above 0 and at most 3600'],
         ["a bad healthCheck.interval", withMinimal({ failover: { healthCheck: { interval: "5 seconds" } } }),
             badDuration("mesh-dr:failover.healthCheck.interval", '"5 seconds"')],
         ["a bad healthCheck.timeout", withMinimal({ failover: { healthCheck: { timeout: "2" } } }),
@@ -426,7 +434,7 @@ describe("ConfigError", () => {
             mesh: { manage: "adopt" },
             gateway: { serviceType: "Ingress" },
             platform: { kongOperatorVersion: "latest" },
-            failover: { timeout: { request: "1s" }, healthCheck: { timeout: "10s" } },
+            failover: { timeout: { request: "1s" }, healthCheck: { timeout: "10s" }, targetSeconds: -1 },
             gatewaysOnly: "maybe",
         };
         const expected = [
@@ -445,6 +453,7 @@ describe("ConfigError", () => {
             "Fix: raise it to at least 8750ms, or lower failover.retry.numRetries / perTryTimeout",
             'mesh-dr:failover.healthCheck.timeout: "10s" is not shorter than the interval (5s). ' +
             "Fix: make the health-check timeout shorter than its interval, so checks do not overlap",
+            "mesh-dr:failover.targetSeconds: -1 is out of range (above 0, at most 3600). Fix: set mesh-dr:failover.targetSeconds to a number above 0 and at most 3600",
             notBoolean("mesh-dr:gatewaysOnly", '"maybe"'),
         ];
 

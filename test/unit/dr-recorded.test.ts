@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "../../dr/cluster";
 import { ControlPlane, GATEWAY_DATAPLANE, byPriority, gatewayDataplanes, gatewayListsNow, gatewayLocalities } from "../../dr/kuma";
 import { DrStack, StackOutputs } from "../../dr/stack";
-import { FAILOVER_POLICY_TYPES, formatStatus, gatewayRoutesLocalFirst, policyTypesInRules, status, zoneConnected, zoneGateway, zoneStatus } from "../../dr/status";
+import { FAILOVER_POLICY_TYPES, formatStatus, gatewayRoutesLocalFirst, policyTypesInRules, readCpSettings, status, zoneConnected, zoneGateway, zoneStatus } from "../../dr/status";
 import { hasLeft } from "../../dr/timeline";
 import { parseConfig } from "../../zones/config";
 import { MINIMAL_CONFIG } from "./harness";
@@ -23,6 +23,7 @@ const API_FILES: Record<string, string> = {
     "/meshes/default/dataplanes?size=1000": "dataplanes",
     [`/meshes/default/dataplanes/${GATEWAY_DATAPLANE}/_config`]: "gateway-config",
     [`/meshes/default/dataplanes/${GATEWAY_DATAPLANE}/_rules`]: "gateway-rules",
+    "/config": "config",
 };
 
 /**
@@ -86,8 +87,8 @@ const OUTPUTS: StackOutputs = {
 };
 
 /** The walkthrough's stack as the DR tool holds it, its clusters and control planes answering as recorded. */
-function recordedStack(scenario: string): DrStack {
-    const config = parseConfig(MINIMAL_CONFIG);
+function recordedStack(scenario: string, extra: Record<string, unknown> = {}): DrStack {
+    const config = parseConfig({ ...MINIMAL_CONFIG, ...extra });
     const zones = new Map(config.zones.map(z => [z.name, new RecordedCluster(z.name, scenario)]));
     const controlPlanes = new Map(["global", ...zones.keys()].map(name => [name, cp(scenario, name)]));
     // DrStack.open needs a deployed stack (the engine); the checks read only these. No engine
@@ -146,17 +147,29 @@ describe("the DR tool on a healthy mesh (recorded)", () => {
     });
 
     it("says READY, every check of every zone passing with what it read", async () => {
-        const s = recordedStack("healthy");
-        const checks = (zone: string, other: string) => [
+        // Recorded with Kuma's default control-plane settings: 9 s worst case across zones, over the
+        // default target (5 s) and within one of 9 s.
+        const checks = (zone: string, other: string, failover: object) => [
             { name: "cluster", ok: true, detail: "API server ready" },
             { name: "zone CP", ok: true, detail: "connected to the global CP" },
             { name: "echo", ok: true, detail: "MeshService, 2 ready endpoint(s)" },
             { name: "MMZS", ok: true, detail: "lists zone1, zone2" },
             { name: "gateway", ok: true, detail: `0:${zone} 1:${other}` },
             { name: "policies", ok: true, detail: FAILOVER_POLICY_TYPES.join(", ") },
+            { name: "failover", ...failover },
         ];
-        expect(await zoneStatus(s, "zone1")).toEqual({ zone: "zone1", ready: true, checks: checks("zone1", "zone2") });
-        expect(await zoneStatus(s, "zone2")).toEqual({ zone: "zone2", ready: true, checks: checks("zone2", "zone1") });
+        const readings = async (s: DrStack) => Object.fromEntries(await Promise.all(["global", ...ZONES].map(async c => [c, await readCpSettings(s.controlPlane(c))])));
+        const slow = recordedStack("healthy");
+        const zone1 = await zoneStatus(slow, "zone1", await readings(slow));
+        expect({ ...zone1, failover: undefined }).toEqual({ zone: "zone1", ready: false, checks: checks("zone1", "zone2", { ok: false, detail: "9 s > target 5 s" }), failover: undefined });
+        expect(zone1.failover!.fixes[0]).toContain("KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone1's CP");
+        expect(formatStatus(await status(slow, { preview: false })).split("\n").pop()).toBe("NOT READY: zone zone1, zone zone2");
+
+        const s = recordedStack("healthy", { failover: { targetSeconds: 9 } });
+        for (const [zone, other] of [["zone1", "zone2"], ["zone2", "zone1"]]) {
+            const z = await zoneStatus(s, zone, await readings(s));
+            expect({ ...z, failover: undefined }).toEqual({ zone, ready: true, checks: checks(zone, other, { ok: true, detail: "9 s ≤ target 9 s" }), failover: undefined });
+        }
         const report = await status(s, { preview: false });
         expect(report.ready).toBe(true);
         expect(formatStatus(report).split("\n").pop()).toBe("READY: every zone can take over for another");
@@ -181,11 +194,12 @@ describe("the DR tool 12 s after zone1's echo was scaled to zero (recorded)", ()
     });
 
     it("says zone1 is not ready: its echo has no ready endpoint and its gateway no longer routes locally", async () => {
-        const zone1 = await zoneStatus(recordedStack("zone1-echo-gone"), "zone1");
+        // No /config was recorded here (the fault changes no setting): the failover check is left out.
+        const zone1 = await zoneStatus(recordedStack("zone1-echo-gone"), "zone1", {});
         expect(zone1.ready).toBe(false);
         // The MMZS still matches zone1's MeshService (Unavailable now). The gateway's _rules were
         // not recorded here (the fault changes no policy), so the policies check is left out.
-        expect(zone1.checks.filter(c => c.name !== "policies")).toEqual([
+        expect(zone1.checks.filter(c => c.name !== "policies" && c.name !== "failover")).toEqual([
             { name: "cluster", ok: true, detail: "API server ready" },
             { name: "zone CP", ok: true, detail: "connected to the global CP" },
             { name: "echo", ok: false, detail: "MeshService, 0 ready endpoint(s)" },

@@ -139,8 +139,10 @@ describe("the program's exports", () => {
         expect(stack.multiZoneService).toEqual({ name: "echo", port: 1027, hostname: stack.multiZoneService.hostname,
             envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027" });
         expect(stack.globalControlPlane).toEqual({ kind: "kubernetes", cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
-        // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops elsewhere.
-        expect(stack.failover).toEqual({ enabled: true, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
+        // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops
+        // from another zone. The DR profile: every step 500ms.
+        expect(stack.failover).toEqual({ enabled: true, targetSeconds: 5, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 9,
+            drProfile: { sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 2.5 } });
     });
 });
 

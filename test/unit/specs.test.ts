@@ -1,7 +1,7 @@
 // Pure helpers: names, labels and specs, tested as plain functions (no Pulumi runtime).
 import { describe, expect, it } from "vitest";
 import { echoPodSpec, echoServicePorts } from "../../components/echo";
-import { KUMA_FAILOVER_INTERVALS, crossZoneFailover, kumaDuration, durationMs, failoverDetectionModel, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
+import { crossZoneFailover, kumaDuration, durationMs, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
 import { gatewayConfigurationSpec } from "../../components/gateway";
 import { meshSpec } from "../../components/mesh";
 import { meshMultiZoneServiceSpec } from "../../components/multizone-service";
@@ -122,13 +122,6 @@ describe("failover", () => {
         expect(durationMs("2m")).toBe(120_000);
         expect(durationMs("1h")).toBe(3_600_000);
         expect(() => durationMs("5 s")).toThrow("not a duration");
-    });
-
-    it("models endpoint removal as Kuma does it: a config rebuild in the zone, MeshService status and two KDS hops elsewhere", () => {
-        expect(failoverDetectionModel()).toEqual({ sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 });
-        // A control plane with 1s status updates and no store cache.
-        expect(failoverDetectionModel({ ...KUMA_FAILOVER_INTERVALS, meshServiceStatus: 1, storeCache: 0 }))
-            .toEqual({ sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 4 });
     });
 
     it("writes durations as Kuma stores them (Go's time.Duration text), so a refresh finds no difference", () => {
