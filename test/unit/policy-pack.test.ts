@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS } from "../../components/failover";
-import { DISPLAY_NAME_LABEL as PROGRAM_DISPLAY_NAME_LABEL, K8S_NAMES, multiZoneServiceHostname as programHostname } from "../../components/names";
+import { DISPLAY_NAME_LABEL as PROGRAM_DISPLAY_NAME_LABEL, K8S_NAMES, multiZoneServiceHostname as programHostname, serviceNames } from "../../components/names";
 import {
     DISPLAY_NAME_LABEL,
     FAILOVER_POLICIES,
@@ -89,8 +89,8 @@ describe("the pack", () => {
     it("uses the program's names, labels, hostname scheme and failover policy kinds", () => {
         expect(K8S.zoneNamespace).toBe(K8S_NAMES.namespace);
         expect(K8S.echo).toBe(K8S_NAMES.echo);
-        expect(K8S.echo).toBe(K8S_NAMES.multiZoneService);
-        expect(K8S.mmzsBackend).toBe(K8S_NAMES.mmzsBackend);
+        expect(K8S.echo).toBe(serviceNames(K8S_NAMES.echo).multiZoneService);
+        expect(K8S.mmzsBackend).toBe(serviceNames(K8S_NAMES.echo).bridge);
         expect(DISPLAY_NAME_LABEL).toBe(PROGRAM_DISPLAY_NAME_LABEL);
         expect(multiZoneServiceHostname("echo")).toBe(programHostname("echo"));
         expect(Object.fromEntries(Object.entries(FAILOVER_POLICIES).map(([k, v]) => [k, v.suffix]))).toEqual(FAILOVER_POLICY_KINDS);
@@ -141,7 +141,7 @@ describe("mesh-dr-route-via-mmzs", () => {
         });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.route]);
-        expect(violations[0].urn).toBe(urn(T.httpRoute, "zone1-echo", [T.meshZone, "mesh-dr:index:EchoRoute"]));
+        expect(violations[0].urn).toBe(urn(T.httpRoute, "zone1-echo", [T.meshZone, "mesh-dr:index:ServiceRoute"]));
         expect(violations[0].message).toBe(
             'zone zone1: HTTPRoute "zone1-echo" sends /echo to the zone-local ClusterIP Service "kong/echo" (routeBackend: local) ' +
             "instead of the MeshMultiZoneService. This breaks the DR invariant: when this zone's echo fails, its gateway has no " +
@@ -192,7 +192,7 @@ describe("mesh-dr-ports-agree", () => {
         const model = mutated(m => { find(m, T.service, "zone2-echo-mmzs-service").props.spec.ports[0].port = 8080; });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.ports]);
-        expect(violations[0].urn).toBe(urn(T.service, "zone2-echo-mmzs-service", [T.meshZone, "mesh-dr:index:EchoRoute"]));
+        expect(violations[0].urn).toBe(urn(T.service, "zone2-echo-mmzs-service", [T.meshZone, "mesh-dr:index:ServiceRoute"]));
         expect(violations[0].message).toBe(
             'zone zone2: the echo port differs between the objects that must agree on it: Service "zone2-echo" port "http" = 1027, ' +
             'Service "zone2-echo-mmzs-service" port = 8080, MeshMultiZoneService "echo-mmzs" spec.ports[0].port = 1027, ' +
@@ -229,7 +229,7 @@ describe("mesh-dr-echo-ha", () => {
         const model = mutated(m => { find(m, T.deployment, "zone2-echo").props.spec.replicas = 1; });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.echoHa]);
-        expect(violations[0].urn).toBe(urn(T.deployment, "zone2-echo", [T.meshZone, "mesh-dr:index:EchoWorkload"]));
+        expect(violations[0].urn).toBe(urn(T.deployment, "zone2-echo", [T.meshZone, "mesh-dr:index:ServiceWorkload"]));
         expect(violations[0].message).toBe('zone zone2: Deployment "zone2-echo" runs 1 replica; a zone needs at least 2 so it keeps ' +
             "serving while one pod fails or its node is drained. Fix: set mesh-dr:echo.replicas (or this zone's echoReplicas in " +
             "mesh-dr:zones) to 2 or more.");
@@ -589,7 +589,7 @@ describe("through @pulumi/policy's Analyze and AnalyzeStack handlers", () => {
         expect(violations[0].message).toBe(`${kubeconfig.description}\nKubernetes provider "zone1" gets its kubeconfig in plain text: ` +
             "it would be stored unencrypted in the stack's state and shown in diffs. Fix: pass it as pulumi.secret(...) as " +
             "zones/providers.ts clusterProvider() does, and store kubeconfig contents with `pulumi config set --secret`.");
-        expect(violations[2].urn).toBe(urn(T.pdb, "zone2-echo", [T.meshZone, "mesh-dr:index:EchoWorkload"]));
+        expect(violations[2].urn).toBe(urn(T.pdb, "zone2-echo", [T.meshZone, "mesh-dr:index:ServiceWorkload"]));
         expect(violations[3].message).toContain("(routeBackend: local) instead of the MeshMultiZoneService");
     });
 
