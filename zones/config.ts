@@ -358,8 +358,8 @@ const PORT_NAME: Pattern = {
     what: "is not a port name (at most 15 lower-case letters, digits and '-', with a letter, no '--')",
 };
 const LABEL_KEY: Pattern = {
-    re: /^(([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
-    what: "is not a label key ([prefix/]name, the name at most 63 characters)",
+    re: /^((?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    what: "is not a label key ([prefix/]name: a DNS-1123 subdomain of at most 253 characters, a name of at most 63)",
 };
 const LABEL_VALUE: Pattern = { re: /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, what: "is not a label value (at most 63 letters, digits, '-', '_', '.')" };
 
@@ -534,19 +534,16 @@ function readWorkload(r: Reader, key: string, value: unknown, port: number): Ser
 /** Merges a service's `failover` over the stack-wide one: maps key by key, anything else replaced. */
 function overlay(base: unknown, over: unknown): unknown {
     if (!isPlainObject(base) || !isPlainObject(over)) return over;
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, v] of Object.entries(over)) out[key] = overlay(base[key], v);
-    return out;
+    // fromEntries and hasOwn: a key such as `__proto__` stays a key, as JSON.parse leaves it.
+    const keys = new Set([...Object.keys(base), ...Object.keys(over)]);
+    return Object.fromEntries([...keys].map(key => [key, Object.hasOwn(over, key) ? overlay(base[key], over[key]) : base[key]]));
 }
 
-/** Whether a service's `failover` itself sets the key at `path` (`.retry.numRetries`). */
-function setsKey(over: unknown, path: string): boolean {
-    let cur = over;
-    for (const part of path.split(".").slice(1)) {
-        if (!isPlainObject(cur) || !(part in cur)) return false;
-        cur = cur[part];
-    }
-    return true;
+/** Every key a value sets, as problems name them (`<key>.retry.numRetries`), with what it holds there. */
+function keysSet(key: string, value: unknown, into = new Map<string, unknown>()): Map<string, unknown> {
+    into.set(key, value);
+    if (isPlainObject(value)) for (const [k2, v] of Object.entries(value)) keysSet(`${key}.${k2}`, v, into);
+    return into;
 }
 
 /**
@@ -560,10 +557,10 @@ function readServiceFailover(r: Reader, key: string, over: unknown, raw: RawConf
     const scoped = new Reader();
     const failover = readFailover(scoped, { failover: overlay(raw.failover, over) });
     const top = k("failover");
+    const own = keysSet(top, over);
     for (const p of scoped.problems) {
-        const path = p.key.slice(top.length);
-        if (!setsKey(over, path) && stackFailoverKeys.has(p.key)) continue;
-        r.problem(`${key}${path}`, setsKey(over, path) ? p.value : undefined, p.message, p.fix.split(top).join(key));
+        if (!own.has(p.key) && stackFailoverKeys.has(p.key)) continue;
+        r.problem(`${key}${p.key.slice(top.length)}`, own.has(p.key) ? p.value : undefined, p.message, p.fix.split(top).join(key));
     }
     return failover;
 }
@@ -609,6 +606,8 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], zones: ZoneConf
     const owner = new Map<string, string>();
     const patches = new Map<string, string>();
     services.forEach((s, i) => {
+        // A name already refused stands in as `services[i]`: nothing derives from it.
+        if (!SERVICE_NAME.re.test(s.name)) return;
         const names = serviceNames(s.name);
         const mine = new Map<string, string>([...derivedObjectNames(s.name), ...Object.values(names.components)].map(n => [n, "the global control plane"]));
         for (const z of zones) for (const n of Object.values(names.zoneObjects(z.name))) mine.set(n, `zone ${z.name}`);
