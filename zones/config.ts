@@ -380,8 +380,8 @@ const SERVICE_KEYS = ["name", "port", "namespace", "routes", "appProtocol", "gat
  * keys the stack-wide failover parse already reported, so a service that inherits them does not repeat them.
  */
 function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failover" | "gatewaysOnly">,
-    stackFailoverKeys: ReadonlySet<string>): ServiceConfig[] {
-    if (raw.services == null) return [walkthroughService(readEcho(r, raw), stack)];
+    stackFailoverKeys: ReadonlySet<string>): { services: ServiceConfig[]; keys: string[] } {
+    if (raw.services == null) return { services: [walkthroughService(readEcho(r, raw), stack)], keys: [k("echo")] };
     if (raw.echo != null) {
         r.problem(k("echo"), raw.echo, "sets the walkthrough echo, and services is set too",
             `move it into services as {name: ${WALKTHROUGH_SERVICE}, port: <echo.port>, workload: {image: <echo.image>, replicas: <echo.replicas>}} and remove ${k("echo")}`);
@@ -391,6 +391,8 @@ function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failo
         r.problem(k("services"), raw.services, "is empty", "list at least one service, or remove services to run the walkthrough's echo");
     }
     const services: ServiceConfig[] = [];
+    // Each service's key, `services[i]`: the list may hold entries that are no service.
+    const keys: string[] = [];
     const seen = new Set<string>();
     // A path goes to one service: prefixes are compared without a trailing slash, as the Gateway API matches them.
     const claimed = new Map<string, string>();
@@ -431,6 +433,7 @@ function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failo
                 "the MeshTrafficPermission finds the service's pods by their labels",
                 `set it to the Service's selector, e.g. {app: ${named ?? "<name>"}}, or set ${key}.gatewaysOnly to false`);
         }
+        keys.push(key);
         services.push({
             name,
             port,
@@ -443,7 +446,7 @@ function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failo
             workload,
         });
     });
-    return services;
+    return { services, keys };
 }
 
 function readRoutes(r: Reader, key: string, value: unknown, name: string | undefined, claim: (key: string, path: string) => void): string[] {
@@ -597,12 +600,23 @@ function zoneServices(r: Reader, key: string, z: Record<string, unknown>, servic
     }));
 }
 
+/** Namespaces Kuma never injects sidecars into: a service there never joins the mesh, and mesh-dr would label them. */
+function checkServiceNamespaces(r: Reader, services: ServiceConfig[], keys: string[], global: GlobalConfig): void {
+    const controlPlane = global.kind === "kubernetes" ? global.systemNamespace : DEFAULTS.systemNamespace;
+    const reserved = [controlPlane, "kube-system", "kube-public", "kube-node-lease"];
+    services.forEach((s, i) => {
+        if (!reserved.includes(s.namespace)) return;
+        r.problem(`${keys[i]}.namespace`, s.namespace, "is a namespace Kuma keeps out of the mesh (the control plane's, or Kubernetes' own)",
+            "run the Service in a namespace of its own (default kong)");
+    });
+}
+
 /**
  * Names that two services, or one service in two zones, would both derive (`<zone>-<service>` of
  * zone z-a's service b and zone z's service a-b; a service named like another's bridge): Pulumi and
  * Kubernetes would see one object twice. Reported on the later service.
  */
-function checkDerivedNames(r: Reader, services: ServiceConfig[], zones: ZoneConfig[]): void {
+function checkDerivedNames(r: Reader, services: ServiceConfig[], keys: string[], zones: ZoneConfig[]): void {
     const owner = new Map<string, string>();
     const patches = new Map<string, string>();
     services.forEach((s, i) => {
@@ -615,7 +629,7 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], zones: ZoneConf
             const other = owner.get(n);
             if (other === undefined) owner.set(n, s.name);
             else if (other !== s.name) {
-                r.problem(k(`services[${i}].name`), s.name, `derives the name "${n}" (${where}), which service ${other} derives too`,
+                r.problem(`${keys[i]}.name`, s.name, `derives the name "${n}" (${where}), which service ${other} derives too`,
                     "rename one of the services (or the zone)");
                 break;
             }
@@ -625,7 +639,7 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], zones: ZoneConf
             const n = zoneResourceName(z.name, s.namespace);
             const other = patches.get(n);
             if (other !== undefined && other !== `${z.name}/${s.namespace}`) {
-                r.problem(k(`services[${i}].namespace`), s.namespace, `gives zone ${z.name}'s namespace label the name "${n}", as namespace ${other} has`,
+                r.problem(`${keys[i]}.namespace`, s.namespace, `gives zone ${z.name}'s namespace label the name "${n}", as namespace ${other} has`,
                     "use another namespace (or rename the zone)");
                 break;
             }
@@ -733,12 +747,15 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
     const failover = readFailover(r, raw);
     const failoverKeys = new Set(r.problems.map(p => p.key));
     const gatewaysOnly = r.boolean(k("gatewaysOnly"), raw.gatewaysOnly, true);
-    const services = readServices(r, raw, { failover, gatewaysOnly }, failoverKeys);
+    const { services, keys: serviceKeys } = readServices(r, raw, { failover, gatewaysOnly }, failoverKeys);
     const zones = readZones(r, raw, services, secretKeys.has("zones"));
-    checkDerivedNames(r, services, zones);
+    checkDerivedNames(r, services, serviceKeys, zones);
+    const global = readGlobal(r, raw, zones, secretKeys.has("global"));
+    // The walkthrough's echo runs in kong, as it always has.
+    if (raw.services != null) checkServiceNamespaces(r, services, serviceKeys, global);
     const config: StackConfig = {
         zones,
-        global: readGlobal(r, raw, zones, secretKeys.has("global")),
+        global,
         mesh: readMesh(r, raw),
         services,
         echo: services[0],

@@ -136,11 +136,15 @@ const failover = fc.record({
     return config;
 });
 
+/** A service's namespace; the control plane's is never one of these (mesh-dr refuses it). */
+const SERVICE_NAMESPACES = ["kong", "payments", "finance"];
+const systemNamespace = dnsLabel.filter(n => !SERVICE_NAMESPACES.includes(n));
+
 /** One of `services`, before it knows its place: what it runs, where, and how the zones override it. */
 const service = fc.record({
     rest: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/),
     port: whole(1, 65535),
-    namespace: fc.constantFrom("kong", "payments", "finance"),
+    namespace: fc.constantFrom(...SERVICE_NAMESPACES),
     extraRoutes: fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,8}$/), { maxLength: 2 }),
     gatewaysOnly: bool,
     failover: fc.record({ enabled: bool, healthCheck: fc.record({ path: httpPath }) }, { requiredKeys: [] }),
@@ -181,9 +185,9 @@ const validConfig: fc.Arbitrary<{ raw: RawConfig; secretKeys: string[] }> = fc.r
     zones: fc.array(zoneSettings, { minLength: 5, maxLength: 5 }),
     // The global control plane on a cluster of its own, as Kuma requires.
     global: fc.oneof(
-        fc.record({ context: fc.constant("mesh-global"), kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace: dnsLabel },
+        fc.record({ context: fc.constant("mesh-global"), kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace },
             { requiredKeys: ["context"] }),
-        fc.record({ kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace: dnsLabel }, { requiredKeys: ["kubeconfig"] })),
+        fc.record({ kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace }, { requiredKeys: ["kubeconfig"] })),
     mesh: fc.record({
         name: dnsLabel, manage: fc.constantFrom("create", "patch", "none"),
         meshServicesMode: fc.constantFrom("Exclusive", "Everywhere", "ReachableBackends"), zoneEgress: bool,

@@ -649,6 +649,16 @@ describe("services", () => {
         ]);
     });
 
+    it("refuses the namespaces Kuma keeps out of the mesh, and names the right service when an entry before it is no service", () => {
+        expect(problemsOf(withMinimal({ services: [5, { ...API, namespace: "kong-mesh-system" }, { ...API, name: "web", namespace: "kube-system" }] }))).toEqual([
+            "mesh-dr:services[0]: 5 is not a map. Fix: set mesh-dr:services[0] to {name: <Service name>, port: <Service port>}",
+            'mesh-dr:services[1].namespace: "kong-mesh-system" is a namespace Kuma keeps out of the mesh (the control plane\'s, or Kubernetes\' own). ' +
+            "Fix: run the Service in a namespace of its own (default kong)",
+            'mesh-dr:services[2].namespace: "kube-system" is a namespace Kuma keeps out of the mesh (the control plane\'s, or Kubernetes\' own). ' +
+            "Fix: run the Service in a namespace of its own (default kong)",
+        ]);
+    });
+
     it("refuses podLabels on a deployed workload, and extra ports that clash", () => {
         expect(problemsOf(withMinimal({ services: [{ ...API, podLabels: { app: "x" },
             workload: { image: "x:1", extraPorts: [{ name: "http", port: 81 }, { name: "m", port: 9001 }, { name: "metrics", port: 80, protocol: "TCP" }] } }] }))).toEqual([
