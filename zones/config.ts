@@ -155,8 +155,8 @@ const DNS_ORDER: Pattern = { re: /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNA
 const SEMVER: Pattern = { re: /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, what: "is not an exact version (x.y.z)" };
 const REPO_URL: Pattern = { re: /^(https?|oci):\/\/\S+$/, what: "is not an http(s) or oci URL" };
 const HTTP_URL: Pattern = { re: /^https?:\/\/[^\s/]+(\/\S*)?$/, what: "is not an http(s) URL" };
-export const HTTP_PATH: Pattern = { re: /^\/\S*$/, what: "is not an absolute HTTP path" };
-export const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
+const HTTP_PATH: Pattern = { re: /^\/\S*$/, what: "is not an absolute HTTP path" };
+const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
 
 /** True when a kubeconfig value is the file's contents rather than a path to it. */
 export function isKubeconfigContents(value: string): boolean {
@@ -216,7 +216,7 @@ function readZones(r: Reader, raw: RawConfig, services: ServiceConfig[], secret:
         zones.push({
             name: zoneName,
             cluster: readCluster(r, key, z, zoneName, secret),
-            services: zoneServices(r, key, z, services, raw.services !== undefined),
+            services: zoneServices(r, key, z, services, raw.services != null),
             failoverOrder: r.list(`${key}.failoverOrder`, z.failoverOrder).map((o, j) => {
                 // An empty YAML entry arrives as null: it names no zone.
                 if (o == null) r.problem(`${key}.failoverOrder[${j}]`, o, "is empty", "name another zone, or remove the entry");
@@ -569,8 +569,9 @@ function readServiceFailover(r: Reader, key: string, over: unknown, raw: RawConf
 }
 
 /**
- * `zones[i].services`: per service, the route backend and the deployed workload's replicas. Without
- * `services` and without it, the old `routeBackend` and `echoReplicas` are the walkthrough echo's.
+ * `zones[i].services`: per service, the route backend and the deployed workload's replicas. While
+ * neither `services` nor the zone's `services` is set, the old `routeBackend` and `echoReplicas`
+ * are the walkthrough echo's.
  */
 function zoneServices(r: Reader, key: string, z: Record<string, unknown>, services: ServiceConfig[], servicesSet: boolean): Record<string, ZoneServiceConfig> {
     const legacy = z.services == null && !servicesSet;
