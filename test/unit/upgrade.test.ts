@@ -17,18 +17,21 @@ const ECHO_AS_SERVICE = {
         { name: "tcp", port: 1025, protocol: "TCP" }, { name: "udp", port: 1026, protocol: "UDP" }, { name: "tls", port: 1030, protocol: "TCP" },
     ] },
 };
-const CONFIGS: Record<string, [string, Record<string, unknown>]> = {
-    minimal: ["minimal", MINIMAL_CONFIG],
-    "platform.install": ["platform.install", { ...MINIMAL_CONFIG, platform: { install: true } }],
-    "minimal, echo written as services[0]": ["minimal", { ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }],
+const API_GLOBAL = { ...MINIMAL_CONFIG, global: { api: { url: "https://cp.example.com:5682", token: "t" } } };
+/** Each config, the fixture entry it upgrades (recorded from the old program with that config), and its secret keys. */
+const CONFIGS: Record<string, [string, Record<string, unknown>, string[]]> = {
+    minimal: ["minimal", MINIMAL_CONFIG, []],
+    "platform.install": ["platform.install", { ...MINIMAL_CONFIG, platform: { install: true } }, []],
+    "global.api": ["global.api", API_GLOBAL, ["mesh-dr:global"]],
+    "minimal, echo written as services[0]": ["minimal", { ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }, []],
 };
 
 const rec = new Recorder();
 
-async function urnsOf(raw: Record<string, unknown>): Promise<UrnRecord[]> {
+async function urnsOf(raw: Record<string, unknown>, secretKeys: string[] = []): Promise<UrnRecord[]> {
     rec.install();
     resetUrns();
-    pulumi.runtime.setAllConfig(stackConfig(raw), []);
+    pulumi.runtime.setAllConfig(stackConfig(raw), secretKeys);
     const { loadConfig } = await import("../../zones/config");
     const { deployStack } = await import("../../zones");
     deployStack(loadConfig());
@@ -43,10 +46,10 @@ function successors(now: UrnRecord[], old: ReadonlySet<string>): Map<string, str
 }
 
 describe("upgrading a stack deployed before services", () => {
-    for (const [label, [fixture, raw]] of Object.entries(CONFIGS)) {
+    for (const [label, [fixture, raw, secretKeys]] of Object.entries(CONFIGS)) {
         it(`keeps every object of the walkthrough (${label}): each old URN is a new one or an alias of one`, async () => {
             const old = new Set(recorded[fixture]);
-            const now = await urnsOf(raw);
+            const now = await urnsOf(raw, secretKeys);
             const found = successors(now, old);
             // No old URN left behind (it would be deleted), and none claimed twice.
             const claimed = [...found.values()].filter((u): u is string => u !== undefined);
@@ -55,7 +58,7 @@ describe("upgrading a stack deployed before services", () => {
             // What is new is only what services add: the NetworkPolicy of a deployed workload.
             const added = now.filter(r => found.get(r.urn) === undefined).map(r => r.type);
             expect([...new Set(added)]).toEqual(["kubernetes:networking.k8s.io/v1:NetworkPolicy"]);
-        });
+        }, 60_000); // an API global serializes its dynamic provider: seconds of CPU
     }
 
     it("registers the same objects for echo from the old keys and as services[0]", async () => {
