@@ -189,7 +189,7 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     for (const [kind, suffix, spec] of failoverSpecs) onGlobal(kind, `echo-${suffix}`, `echo-${suffix}`, failover, spec);
     const permission = component("mesh-dr:index:ServiceTrafficPermission", "echo-permission");
     onGlobal("MeshTrafficPermission", "echo-gateways-only", "echo-gateways-only", permission, {
-        targetRef: { kind: "Dataplane", labels: { app: "echo" } },
+        targetRef: { kind: "Dataplane", labels: { app: "echo", "k8s.kuma.io/namespace": "kong" } },
         from: [
             { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
             { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },

@@ -65,7 +65,9 @@ function globalObjects(s: ServiceConfig, config: StackConfig, controlPlane: Retu
         }, opts);
     }
     if (s.gatewaysOnly) {
-        new ServiceTrafficPermission(names.components.permission, { controlPlane, serviceName: s.name, meshName, podLabels: s.podLabels! }, opts);
+        new ServiceTrafficPermission(names.components.permission, {
+            controlPlane, serviceName: s.name, meshName, podLabels: s.podLabels!, serviceNamespace: s.namespace,
+        }, opts);
     }
     return mmzs;
 }

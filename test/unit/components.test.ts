@@ -202,10 +202,11 @@ describe("FailoverPolicies", () => {
 
 describe("ServiceTrafficPermission", () => {
     it("denies the mesh and allows only gateway pods to call echo", async () => {
-        new ServiceTrafficPermission("echo-permission", { controlPlane: kubernetesGlobal(), serviceName: "echo", meshName: "default", podLabels: { app: "echo" } });
+        new ServiceTrafficPermission("echo-permission", { controlPlane: kubernetesGlobal(), serviceName: "echo", meshName: "default", podLabels: { app: "echo" }, serviceNamespace: "kong" });
         await rec.settle();
         const mtp = rec.one("kubernetes:kuma.io/v1alpha1:MeshTrafficPermission", "echo-gateways-only").inputs;
-        expect(mtp.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "echo" } });
+        // Its pods only: pods labelled alike in another namespace are not echo's.
+        expect(mtp.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "echo", "k8s.kuma.io/namespace": "kong" } });
         expect(mtp.spec.from).toEqual([
             { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
             { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },

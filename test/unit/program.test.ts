@@ -224,8 +224,8 @@ describe("services", () => {
         expect(rec.one(TYPES.kuma("MeshHealthCheck"), "ledger-health-check").inputs.spec.to[0].default.http.path).toBe("/ready");
         expect(rec.one(TYPES.kuma("MeshHealthCheck"), "api-health-check").inputs.spec.to[0].default.http.path).toBe("/");
         expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "ledger-gateways-only").inputs.spec.targetRef)
-            .toEqual({ kind: "Dataplane", labels: { "app.kubernetes.io/name": "ledger" } });
-        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "api-gateways-only").inputs.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "api" } });
+            .toEqual({ kind: "Dataplane", labels: { "app.kubernetes.io/name": "ledger", "k8s.kuma.io/namespace": "finance" } });
+        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "api-gateways-only").inputs.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "api", "k8s.kuma.io/namespace": "payments" } });
     });
 
     it("routes every service on every zone's gateway, deploys only what has a workload, and labels the namespaces it did not create", async () => {
