@@ -7,5 +7,5 @@ import { deployStack } from "./zones";
 
 const config = loadConfig();
 
-// Stack outputs: zones, multiZoneService, globalControlPlane, failover, deployerRbac.
+// Stack outputs: zones, multiZoneService (the first service's), services, globalControlPlane, failover, deployerRbac.
 export = checkGlobalControlPlane(config.global, config.mesh).then(() => deployStack(config));

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalControlPlane } from "./global-control-plane";
+import { serviceNames } from "./names";
 
 export interface FailoverSettings {
     healthCheck: { interval: string; timeout: string; unhealthyThreshold: number; healthyThreshold: number; path: string };
@@ -168,7 +169,7 @@ export class FailoverPolicies extends pulumi.ComponentResource {
         super("mesh-dr:index:FailoverPolicies", name, {}, opts);
         const specs: Record<string, object> = failoverPolicySpecs(args);
         const make = (kind: string, suffix: string, spec = specs[kind]) => {
-            const objectName = `${args.serviceName}-${suffix}`;
+            const objectName = serviceNames(args.serviceName).policy(suffix);
             return args.controlPlane.place(objectName, { kind, name: objectName, mesh: args.meshName, spec },
                 { parent: this }).resource;
         };

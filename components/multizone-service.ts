@@ -1,25 +1,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GlobalControlPlane } from "./global-control-plane";
-import { DISPLAY_NAME_LABEL, multiZoneServiceEnvoyCluster, multiZoneServiceHostname } from "./names";
+import { DISPLAY_NAME_LABEL, NAMESPACE_LABEL, multiZoneServiceEnvoyCluster, multiZoneServiceHostname } from "./names";
 
 export interface MeshMultiZoneServiceArgs {
     controlPlane: GlobalControlPlane;
     /** The MMZS name, also the display name of the zones' MeshServices it joins (`echo`). */
     serviceName: string;
+    /** The namespace of the service in every zone: a same-named Service elsewhere never joins. */
+    serviceNamespace: string;
     meshName: string;
-    /** The echo port; every zone's Service and route use the same. */
+    /** The service's port; every zone's Service and route use the same. */
     port: number;
 }
 
-export function meshMultiZoneServiceSpec(serviceName: string, port: number) {
+export function meshMultiZoneServiceSpec(serviceName: string, serviceNamespace: string, port: number) {
     return {
-        selector: { meshService: { matchLabels: { [DISPLAY_NAME_LABEL]: serviceName } } },
+        selector: { meshService: { matchLabels: { [DISPLAY_NAME_LABEL]: serviceName, [NAMESPACE_LABEL]: serviceNamespace } } },
         ports: [{ port, name: "http", appProtocol: "http" }],
     };
 }
 
 /**
- * The global MeshMultiZoneService joining every zone's `echo` MeshService. It lives on the
+ * The global MeshMultiZoneService joining a service's MeshService of every zone. It lives on the
  * global control plane; its hostname and port are what the zones' routes point at.
  */
 export class MeshMultiZoneService extends pulumi.ComponentResource {
@@ -37,7 +39,7 @@ export class MeshMultiZoneService extends pulumi.ComponentResource {
 
         const placed = args.controlPlane.place(name, {
             kind: "MeshMultiZoneService", name: args.serviceName, mesh: args.meshName,
-            spec: meshMultiZoneServiceSpec(args.serviceName, args.port),
+            spec: meshMultiZoneServiceSpec(args.serviceName, args.serviceNamespace, args.port),
         }, { parent: this });
         this.resource = placed.resource;
 

@@ -20,21 +20,30 @@ import { rawProps, secrecyOf, secretTrackingProblem } from "./secrets";
 // What the program registers (components/names.ts, components/failover.ts). The unit test checks
 // these against the program's own constants, so a rename there fails the test instead of the pack.
 
-/** Kubernetes object names the walkthrough fixes. */
+/** Kubernetes object names the program fixes or derives from a service's name. */
 export const K8S = {
-    /** Each zone's namespace, joined to the mesh. */
+    /** Each zone's namespace, joined to the mesh, where the gateway and every service's route live. */
     zoneNamespace: "kong",
-    /** The echo Deployment and its ClusterIP Service in every zone. */
+    /** The walkthrough's service, which a stack without mesh-dr:services runs. */
     echo: "echo",
-    /** The ExternalName Service the route uses to reach the MMZS. */
-    mmzsBackend: "echo-mmzs-service",
 } as const;
 
-export const ECHO_ROUTE_PATH = "/echo";
+/**
+ * The ExternalName Service (the bridge) a service's route uses to reach its MMZS. A service's
+ * MeshMultiZoneService, HTTPRoute and zone Services carry the service's own name.
+ */
+export function bridgeName(service: string): string {
+    return `${service}-mmzs-service`;
+}
+
 export const DISPLAY_NAME_LABEL = "kuma.io/display-name";
+/** With the display name, the MMZS selector picks the service's namespace. */
+export const NAMESPACE_LABEL = "k8s.kuma.io/namespace";
 export const MESH_LABEL = "kuma.io/mesh";
+/** What marks the objects the program manages, its Deployments among them. */
+export const MANAGED_BY = { key: "app.kubernetes.io/managed-by", value: "mesh-dr" } as const;
 export const MIN_ZONES = 2;
-export const MIN_ECHO_REPLICAS = 2;
+export const MIN_REPLICAS = 2;
 
 /** The hostname Kuma's default HostnameGenerator gives a MeshMultiZoneService. */
 export function multiZoneServiceHostname(name: string): string {
@@ -184,20 +193,22 @@ function findObject(resources: readonly StackResource[], type: string, cluster: 
         meta(r).namespace === namespace && meta(r).name === name);
 }
 
-function isEchoRule(rule: unknown): boolean {
-    return list(at(rule, "matches")).some(m => {
-        const value = str(at(m, "path", "value"));
-        const type = str(at(m, "path", "type")) ?? "PathPrefix";
-        return value === ECHO_ROUTE_PATH && (type === "PathPrefix" || type === "Exact");
-    });
+/** A service's HTTPRoutes in the zone: named after the service, beside the gateway. */
+function serviceRoutes(resources: readonly StackResource[], ns: StackResource, service: string) {
+    return ofType(resources, TYPES.httpRoute)
+        .filter(r => clusterOf(r) === clusterOf(ns) && meta(r).namespace === meta(ns).name && meta(r).name === service)
+        .map(route => ({ route, rules: list(at(route.props, "spec", "rules")) }));
 }
 
-/** The zone's HTTPRoutes with a rule matching /echo, and those rules. */
-function echoRoutes(resources: readonly StackResource[], ns: StackResource) {
-    return ofType(resources, TYPES.httpRoute)
-        .filter(r => clusterOf(r) === clusterOf(ns) && meta(r).namespace === meta(ns).name)
-        .map(route => ({ route, rules: list(at(route.props, "spec", "rules")).filter(isEchoRule) }))
-        .filter(x => x.rules.length > 0);
+/** A route's paths for messages: `/echo`, or `/a, /b`. */
+function routePaths(rules: unknown[]): string {
+    const paths = rules.flatMap(rule => list(at(rule, "matches")).map(m => str(at(m, "path", "value")) ?? "/"));
+    return paths.length > 0 ? paths.join(", ") : "its paths";
+}
+
+/** The MMZSs of the stack that have a name: one per service. */
+function namedServices(resources: readonly StackResource[]): (KumaObject & { name: string })[] {
+    return multiZoneServices(resources).filter((m): m is KumaObject & { name: string } => m.name !== undefined);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,14 +272,6 @@ function multiZoneServices(resources: readonly StackResource[]): KumaObject[] {
     return kumaObjects(resources).filter(o => o.kind === MMZS_KIND);
 }
 
-function mmzsHostnames(resources: readonly StackResource[]): Map<string, KumaObject> {
-    const byHost = new Map<string, KumaObject>();
-    for (const m of multiZoneServices(resources)) {
-        if (m.name) byHost.set(multiZoneServiceHostname(m.name), m);
-    }
-    return byHost;
-}
-
 function servicePort(svc: StackResource, portName: string): number | undefined {
     const ports = list(at(svc.props, "spec", "ports"));
     return num(at(ports.find(p => at(p, "name") === portName), "port"));
@@ -298,62 +301,66 @@ export function checkZoneCount(resources: readonly StackResource[], report: Repo
 }
 
 export function checkRoutesReachMultiZoneService(resources: readonly StackResource[], report: ReportViolation): void {
-    const hosts = mmzsHostnames(resources);
-    const expected = [...hosts.keys()].join(" or ");
-    if (hosts.size === 0) {
-        report(`this stack has no MeshMultiZoneService, so no zone's ${ECHO_ROUTE_PATH} route can fail over to another zone. ` +
+    const services = namedServices(resources);
+    if (multiZoneServices(resources).length === 0) {
+        report(`this stack has no MeshMultiZoneService, so no zone's route can fail over to another zone. ` +
             `Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane ` +
             `(on its cluster, or through mesh-dr:global.api).`);
     }
     for (const ns of zoneNamespaces(resources)) {
         const zone = zoneLabel(ns);
         const namespace = meta(ns).name!;
-        const routes = echoRoutes(resources, ns);
-        if (routes.length === 0) {
-            report(`${zone}: no HTTPRoute in namespace "${namespace}" routes ${ECHO_ROUTE_PATH}, so the zone's gateway cannot ` +
-                `reach the MeshMultiZoneService. Fix: keep the zone's EchoRoute (components/route.ts) on the zone's provider.`, ns.urn);
-            continue;
-        }
-        for (const { route, rules } of routes) {
-            const routeNamespace = meta(route).namespace ?? namespace;
-            for (const rule of rules) {
-                const refs = list(at(rule, "backendRefs"));
-                if (refs.length === 0) {
-                    report(`${zone}: ${describe(route)} matches ${ECHO_ROUTE_PATH} but has no backendRefs. ` +
-                        `Fix: point it at the ExternalName Service "${K8S.mmzsBackend}".`, route.urn);
-                }
-                for (const ref of refs) {
-                    const name = str(at(ref, "name")) ?? "";
-                    const kind = str(at(ref, "kind")) ?? "Service";
-                    const group = str(at(ref, "group")) ?? "";
-                    if (kind !== "Service" || group !== "") {
-                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to ${kind} "${name}", not to a Service. ` +
-                            `Fix: use backendRefs [{name: "${K8S.mmzsBackend}", port}] (a core/v1 Service of type ExternalName).`, route.urn);
-                        continue;
+        for (const { name: service } of services) {
+            const bridge = bridgeName(service);
+            const host = multiZoneServiceHostname(service);
+            const routes = serviceRoutes(resources, ns, service);
+            if (routes.length === 0) {
+                report(`${zone}: no HTTPRoute "${service}" in namespace "${namespace}" routes service ${service}, so the zone's gateway cannot ` +
+                    `reach its MeshMultiZoneService. Fix: keep the zone's ServiceRoute (components/service-route.ts) on the zone's provider.`, ns.urn);
+                continue;
+            }
+            for (const { route, rules } of routes) {
+                const routeNamespace = meta(route).namespace ?? namespace;
+                const paths = routePaths(rules);
+                for (const rule of rules) {
+                    const refs = list(at(rule, "backendRefs"));
+                    if (refs.length === 0) {
+                        report(`${zone}: ${describe(route)} matches ${paths} but has no backendRefs. ` +
+                            `Fix: point it at the ExternalName Service "${bridge}".`, route.urn);
                     }
-                    const svcNamespace = str(at(ref, "namespace")) ?? routeNamespace;
-                    const svc = findObject(resources, TYPES.service, clusterOf(route), svcNamespace, name);
-                    if (!svc) {
-                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to Service "${svcNamespace}/${name}", which this ` +
-                            `stack does not create on the zone's cluster (${providerLabel(route.provider)}). ` +
-                            `Fix: create the ExternalName Service "${K8S.mmzsBackend}" next to the route, on the same provider.`, route.urn);
-                        continue;
-                    }
-                    const type = str(at(svc.props, "spec", "type")) ?? "ClusterIP";
-                    if (type !== "ExternalName") {
-                        report(`${zone}: ${describe(route)} sends ${ECHO_ROUTE_PATH} to the zone-local ${type} Service ` +
-                            `"${svcNamespace}/${name}" (routeBackend: local) instead of the MeshMultiZoneService. This breaks the DR ` +
-                            `invariant: when this zone's echo fails, its gateway has no other zone to fail over to. ` +
-                            `Fix: remove routeBackend: local from this zone in mesh-dr:zones (the default, multizone, routes through ` +
-                            `the ExternalName Service "${K8S.mmzsBackend}").`, route.urn);
-                        continue;
-                    }
-                    const externalName = str(at(svc.props, "spec", "externalName"));
-                    if (hosts.size > 0 && (externalName === undefined || !hosts.has(externalName))) {
-                        report(`${zone}: ${describe(svc)} (${svcNamespace}/${name}), the backend of ${describe(route)}, has externalName ` +
-                            `${externalName === undefined ? "unset" : `"${externalName}"`}, which is not the hostname of a ` +
-                            `MeshMultiZoneService in this stack (expected ${expected}). Fix: set spec.externalName from the ` +
-                            `MeshMultiZoneService's hostname (<name>.mzsvc.mesh.local), as components/route.ts does.`, svc.urn);
+                    for (const ref of refs) {
+                        const name = str(at(ref, "name")) ?? "";
+                        const kind = str(at(ref, "kind")) ?? "Service";
+                        const group = str(at(ref, "group")) ?? "";
+                        if (kind !== "Service" || group !== "") {
+                            report(`${zone}: ${describe(route)} sends ${paths} to ${kind} "${name}", not to a Service. ` +
+                                `Fix: use backendRefs [{name: "${bridge}", port}] (a core/v1 Service of type ExternalName).`, route.urn);
+                            continue;
+                        }
+                        const svcNamespace = str(at(ref, "namespace")) ?? routeNamespace;
+                        const svc = findObject(resources, TYPES.service, clusterOf(route), svcNamespace, name);
+                        if (!svc) {
+                            report(`${zone}: ${describe(route)} sends ${paths} to Service "${svcNamespace}/${name}", which this ` +
+                                `stack does not create on the zone's cluster (${providerLabel(route.provider)}). ` +
+                                `Fix: create the ExternalName Service "${bridge}" next to the route, on the same provider.`, route.urn);
+                            continue;
+                        }
+                        const type = str(at(svc.props, "spec", "type")) ?? "ClusterIP";
+                        if (type !== "ExternalName") {
+                            report(`${zone}: ${describe(route)} sends ${paths} to the zone-local ${type} Service ` +
+                                `"${svcNamespace}/${name}" (routeBackend: local) instead of the MeshMultiZoneService. This breaks the DR ` +
+                                `invariant: when this zone's ${service} fails, its gateway has no other zone to fail over to. ` +
+                                `Fix: remove routeBackend: local from this zone in mesh-dr:zones (the default, multizone, routes through ` +
+                                `the ExternalName Service "${bridge}").`, route.urn);
+                            continue;
+                        }
+                        const externalName = str(at(svc.props, "spec", "externalName"));
+                        if (externalName !== host) {
+                            report(`${zone}: ${describe(svc)} (${svcNamespace}/${name}), the backend of ${describe(route)}, has externalName ` +
+                                `${externalName === undefined ? "unset" : `"${externalName}"`}, which is not the hostname of a ` +
+                                `MeshMultiZoneService in this stack (expected ${host}). Fix: set spec.externalName from the ` +
+                                `MeshMultiZoneService's hostname (<name>.mzsvc.mesh.local), as components/service-route.ts does.`, svc.urn);
+                        }
                     }
                 }
             }
@@ -362,67 +369,63 @@ export function checkRoutesReachMultiZoneService(resources: readonly StackResour
 }
 
 export function checkPortsAgree(resources: readonly StackResource[], report: ReportViolation): void {
-    const hosts = mmzsHostnames(resources);
-    const allMmzs = multiZoneServices(resources);
     for (const ns of zoneNamespaces(resources)) {
         const zone = zoneLabel(ns);
         const namespace = meta(ns).name!;
         const cluster = clusterOf(ns);
-        const ports: { what: string; port: number | undefined; urn: string; routeRef?: boolean }[] = [];
+        for (const mmzs of namedServices(resources)) {
+            const service = mmzs.name;
+            const ports: { what: string; port: number | undefined; urn: string; routeRef?: boolean }[] = [];
 
-        const echo = findObject(resources, TYPES.service, cluster, namespace, K8S.echo);
-        if (!echo) {
-            report(`${zone}: no Service "${namespace}/${K8S.echo}" on the zone's cluster (${providerLabel(ns.provider)}): the ` +
-                `MeshMultiZoneService joins the zones' echo MeshServices, which Kuma generates from it. ` +
-                `Fix: keep the zone's EchoWorkload (components/echo.ts) on the zone's provider.`, ns.urn);
-        } else {
-            const port = servicePort(echo, "http");
-            if (port === undefined) {
-                report(`${zone}: ${describe(echo)} has no port named "http": Kuma applies HTTP policies (health checks, retries) ` +
-                    `only through it. Fix: give the echo Service a port named "http" with appProtocol "http" on mesh-dr:echo.port.`, echo.urn);
+            // The service's own Service, where the MMZS selects it; a Service this stack does not
+            // deploy is its owner's, and only a deployed workload without one is a mistake.
+            const svcNamespace = str(at(mmzs.spec, "selector", "meshService", "matchLabels", NAMESPACE_LABEL)) ?? namespace;
+            const own = findObject(resources, TYPES.service, cluster, svcNamespace, service);
+            if (!own && findObject(resources, TYPES.deployment, cluster, svcNamespace, service)) {
+                report(`${zone}: no Service "${svcNamespace}/${service}" on the zone's cluster (${providerLabel(ns.provider)}): the ` +
+                    `MeshMultiZoneService joins the zones' ${service} MeshServices, which Kuma generates from it. ` +
+                    `Fix: keep the zone's ServiceWorkload (components/service-workload.ts) on the zone's provider.`, ns.urn);
+            } else if (own) {
+                const port = servicePort(own, "http");
+                if (port === undefined) {
+                    report(`${zone}: ${describe(own)} has no port named "http": Kuma applies HTTP policies (health checks, retries) ` +
+                        `only through it. Fix: give the Service a port named "http" with appProtocol "http" on the service's port.`, own.urn);
+                }
+                ports.push({ what: `${describe(own)} port "http"`, port, urn: own.urn });
             }
-            ports.push({ what: `${describe(echo)} port "http"`, port, urn: echo.urn });
-        }
 
-        const routes = echoRoutes(resources, ns);
-        const refs = routes.flatMap(({ route, rules }) => rules.flatMap(rule =>
-            list(at(rule, "backendRefs")).map(ref => ({ route, ref }))));
-        // The ExternalName Service: the route's backend when it is one, else the zone's echo-mmzs-service.
-        const routeBackends = refs.map(({ route, ref }) => findObject(resources, TYPES.service, cluster,
-            str(at(ref, "namespace")) ?? meta(route).namespace ?? namespace, str(at(ref, "name")) ?? ""));
-        const external = routeBackends.find(s => s && at(s.props, "spec", "type") === "ExternalName") ??
-            findObject(resources, TYPES.service, cluster, namespace, K8S.mmzsBackend);
-        if (external) {
-            const extPorts = list(at(external.props, "spec", "ports"));
-            const port = servicePort(external, "http") ?? num(at(extPorts, 0, "port"));
-            ports.push({ what: `${describe(external)} port`, port, urn: external.urn });
-        }
-
-        // With one MMZS (the program's case) it is the one; only with several does the externalName pick it,
-        // so an externalName unknown during preview does not keep this rule from running.
-        const mmzs = allMmzs.length === 1 ? allMmzs[0]
-            : external ? hosts.get(str(at(external.props, "spec", "externalName")) ?? "") : undefined;
-        if (mmzs) {
+            const refs = serviceRoutes(resources, ns, service).flatMap(({ route, rules }) => rules.flatMap(rule =>
+                list(at(rule, "backendRefs")).map(ref => ({ route, ref }))));
+            // The ExternalName Service: the route's backend when it is one, else the zone's bridge.
+            const routeBackends = refs.map(({ route, ref }) => findObject(resources, TYPES.service, cluster,
+                str(at(ref, "namespace")) ?? meta(route).namespace ?? namespace, str(at(ref, "name")) ?? ""));
+            const external = routeBackends.find(x => x && at(x.props, "spec", "type") === "ExternalName") ??
+                findObject(resources, TYPES.service, cluster, namespace, bridgeName(service));
+            if (external) {
+                const extPorts = list(at(external.props, "spec", "ports"));
+                const port = servicePort(external, "http") ?? num(at(extPorts, 0, "port"));
+                ports.push({ what: `${describe(external)} port`, port, urn: external.urn });
+            }
             ports.push({ what: `${mmzs.label} spec.ports[0].port`, port: num(at(mmzs.spec, "ports", 0, "port")), urn: mmzs.urn });
-        }
-        for (const { route, ref } of refs) {
-            ports.push({ what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`, port: num(at(ref, "port")), urn: route.urn, routeRef: true });
-        }
+            for (const { route, ref } of refs) {
+                ports.push({ what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`, port: num(at(ref, "port")), urn: route.urn, routeRef: true });
+            }
 
-        const known = ports.filter(p => p.port !== undefined);
-        const counts = new Map<number | undefined, number>();
-        for (const p of known) counts.set(p.port, (counts.get(p.port) ?? 0) + 1);
-        if (counts.size > 1) {
-            // Attach the violation to the first object off the most common port: the likely culprit.
-            const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
-            const odd = known.find(p => p.port !== majority) ?? known[0];
-            report(`${zone}: the echo port differs between the objects that must agree on it: ` +
-                `${ports.map(p => `${p.what} = ${p.port ?? "unset"}`).join(", ")}. The route, the ExternalName Service, the ` +
-                `MeshMultiZoneService and the echo Service's "http" port must all use one port. ` +
-                `Fix: set mesh-dr:echo.port once and let the program derive every port from it.`, odd.urn);
-        }
-        for (const p of ports.filter(q => q.routeRef && q.port === undefined)) {
-            report(`${zone}: ${p.what} is unset. Fix: give the backendRef the echo port (mesh-dr:echo.port).`, p.urn);
+            const known = ports.filter(p => p.port !== undefined);
+            const counts = new Map<number | undefined, number>();
+            for (const p of known) counts.set(p.port, (counts.get(p.port) ?? 0) + 1);
+            if (counts.size > 1) {
+                // Attach the violation to the first object off the most common port: the likely culprit.
+                const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+                const odd = known.find(p => p.port !== majority) ?? known[0];
+                report(`${zone}: service ${service}'s port differs between the objects that must agree on it: ` +
+                    `${ports.map(p => `${p.what} = ${p.port ?? "unset"}`).join(", ")}. The route, the ExternalName Service, the ` +
+                    `MeshMultiZoneService and the Service's "http" port must all use one port. ` +
+                    `Fix: set the service's port once (mesh-dr:services[i].port, or mesh-dr:echo.port for the walkthrough) and let the program derive every port from it.`, odd.urn);
+            }
+            for (const p of ports.filter(q => q.routeRef && q.port === undefined)) {
+                report(`${zone}: ${p.what} is unset. Fix: give the backendRef the service's port (mesh-dr:services[i].port, or mesh-dr:echo.port).`, p.urn);
+            }
         }
     }
 }
@@ -518,29 +521,31 @@ export function checkKubeconfigSecret(args: Pick<ResourceValidationArgs, "type" 
     }
 }
 
-export function checkEchoDeployment(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
+/** A service workload the program deploys: each zone's Deployment labelled as ours. */
+export function checkWorkloadDeployment(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
     if (args.type !== TYPES.deployment) return;
     const props = args.props as Obj;
-    if (meta({ props }).name !== K8S.echo) return;
+    if (meta({ props }).labels[MANAGED_BY.key] !== MANAGED_BY.value) return;
     const zone = zoneOf({ type: args.type, name: args.name, props });
     const where = `${zone ? `zone ${zone}: ` : ""}${describe(args)}`;
     const replicasValue = at(props, "spec", "replicas");
     // Kubernetes defaults an unset replica count to 1.
     const replicas = replicasValue === undefined || replicasValue === null ? 1 : num(replicasValue);
-    if (replicas === undefined || replicas < MIN_ECHO_REPLICAS) {
+    if (replicas === undefined || replicas < MIN_REPLICAS) {
         report(`${where} runs ${replicas ?? String(replicasValue)} replica${replicas === 1 ? "" : "s"}; a zone needs at least ` +
-            `${MIN_ECHO_REPLICAS} so it keeps serving while one pod fails or its node is drained. ` +
-            `Fix: set mesh-dr:echo.replicas (or this zone's echoReplicas in mesh-dr:zones) to ${MIN_ECHO_REPLICAS} or more.`);
+            `${MIN_REPLICAS} so it keeps serving while one pod fails or its node is drained. ` +
+            `Fix: set the service's workload.replicas in mesh-dr:services, or this zone's services.<name>.replicas in mesh-dr:zones ` +
+            `(for the walkthrough: mesh-dr:echo.replicas, or the zone's echoReplicas), to ${MIN_REPLICAS} or more.`);
     }
     const containers = list(at(props, "spec", "template", "spec", "containers"));
     if (containers.length === 0) {
-        report(`${where} has no containers. Fix: restore the echo container (components/echo.ts echoPodSpec).`);
+        report(`${where} has no containers. Fix: restore the service's container (components/service-workload.ts workloadPodSpec).`);
     }
     for (const c of containers) {
         if (!isObj(at(c, "readinessProbe"))) {
             report(`${where}: container "${str(at(c, "name")) ?? "(unnamed)"}" has no readinessProbe, so a dead pod stays an ` +
-                `endpoint, Kuma never marks the zone's echo unavailable and failover never starts. ` +
-                `Fix: give it a readinessProbe on its http port, as components/echo.ts echoPodSpec does.`);
+                `endpoint, Kuma never marks the zone's service unavailable and failover never starts. ` +
+                `Fix: give it a readinessProbe on its http port, as components/service-workload.ts workloadPodSpec does.`);
         }
     }
 }
@@ -568,18 +573,19 @@ export const minZones = stackPolicy("mesh-dr-min-zones",
     checkZoneCount);
 
 export const routeViaMultiZoneService = stackPolicy("mesh-dr-route-via-mmzs",
-    `Every zone's ${ECHO_ROUTE_PATH} HTTPRoute reaches the MeshMultiZoneService through an ExternalName Service whose ` +
-    `externalName is the MMZS hostname; a zone routed to its local echo Service cannot fail over.`,
+    `Every zone's HTTPRoute of each service (named after its MeshMultiZoneService) reaches that MMZS through an ExternalName ` +
+    `Service whose externalName is the MMZS hostname; a zone routed to its local Service cannot fail over.`,
     checkRoutesReachMultiZoneService);
 
 export const portsAgree = stackPolicy("mesh-dr-ports-agree",
-    `The echo Service's "http" port, the MeshMultiZoneService port, the ExternalName Service port and the route's ` +
-    `backendRef port are one and the same.`,
+    `Per service, its deployed Service's "http" port, the MeshMultiZoneService port, the ExternalName Service port and the ` +
+    `route's backendRef port are one and the same.`,
     checkPortsAgree);
 
-export const echoHighlyAvailable = resourcePolicy("mesh-dr-echo-ha",
-    `Each zone's echo Deployment runs at least ${MIN_ECHO_REPLICAS} replicas and every container has a readinessProbe.`,
-    checkEchoDeployment);
+// Named when echo was the only workload; the name stays, so suppressions and docs that cite it still hold.
+export const workloadHighlyAvailable = resourcePolicy("mesh-dr-echo-ha",
+    `Each zone's Deployment of a service the program deploys runs at least ${MIN_REPLICAS} replicas and every container has a readinessProbe.`,
+    checkWorkloadDeployment);
 
 export const failoverPolicies = stackPolicy("mesh-dr-failover-policies",
     `Every MeshMultiZoneService has a ${Object.keys(FAILOVER_POLICIES).join(", ")} targeting it by ` +
@@ -599,7 +605,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     minZones,
     routeViaMultiZoneService,
     portsAgree,
-    echoHighlyAvailable,
+    workloadHighlyAvailable,
     failoverPolicies,
     explicitProviders,
     kubeconfigSecret,

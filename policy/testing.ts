@@ -68,6 +68,8 @@ export const T = {
     deployment: "kubernetes:apps/v1:Deployment",
     service: "kubernetes:core/v1:Service",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    namespacePatch: "kubernetes:core/v1:NamespacePatch",
     gatewayConfiguration: "kubernetes:gateway-operator.konghq.com/v2beta1:GatewayConfiguration",
     gatewayClass: "kubernetes:gateway.networking.k8s.io/v1:GatewayClass",
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
@@ -153,7 +155,7 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     });
     const mmzs = component("mesh-dr:index:MeshMultiZoneService", "echo-mmzs");
     onGlobal("MeshMultiZoneService", "echo-mmzs", "echo", mmzs, {
-        selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+        selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
         ports: [{ port, name: "http", appProtocol: "http" }],
     });
     const failover = component("mesh-dr:index:FailoverPolicies", "echo-failover");
@@ -185,9 +187,9 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
         })],
     ];
     for (const [kind, suffix, spec] of failoverSpecs) onGlobal(kind, `echo-${suffix}`, `echo-${suffix}`, failover, spec);
-    const permission = component("mesh-dr:index:EchoTrafficPermission", "echo-permission");
+    const permission = component("mesh-dr:index:ServiceTrafficPermission", "echo-permission");
     onGlobal("MeshTrafficPermission", "echo-gateways-only", "echo-gateways-only", permission, {
-        targetRef: { kind: "Dataplane", labels: { app: "echo" } },
+        targetRef: { kind: "Dataplane", labels: { app: "echo", "k8s.kuma.io/namespace": "kong" } },
         from: [
             { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
             { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },
@@ -202,7 +204,7 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
             metadata: { name: "kong", labels: { "kuma.io/sidecar-injection": "enabled", ...MANAGED_BY } },
         });
         const echoMeta = { name: "echo", namespace: "kong", labels: { app: "echo", ...MANAGED_BY } };
-        const workload = component("mesh-dr:index:EchoWorkload", `${z}-echo`, zone);
+        const workload = component("mesh-dr:index:ServiceWorkload", `${z}-echo`, zone);
         object(T.deployment, `${z}-echo`, z, workload, {
             apiVersion: "apps/v1", kind: "Deployment", metadata: echoMeta,
             spec: {
@@ -262,7 +264,7 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
             metadata: { name: "kong", namespace: "kong", labels: MANAGED_BY },
             spec: { gatewayClassName: "kong", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] },
         });
-        const route = component("mesh-dr:index:EchoRoute", `${z}-route`, zone);
+        const route = component("mesh-dr:index:ServiceRoute", `${z}-echo-route`, zone);
         object(T.service, `${z}-echo-mmzs-service`, z, route, {
             apiVersion: "v1", kind: "Service",
             metadata: { name: "echo-mmzs-service", namespace: "kong", labels: MANAGED_BY },

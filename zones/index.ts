@@ -4,10 +4,10 @@ import { failoverDetectionModel } from "../components/cp-profile";
 import { FailoverPolicies } from "../components/failover";
 import { MeshSettings } from "../components/mesh";
 import { MeshMultiZoneService } from "../components/multizone-service";
-import { K8S_NAMES } from "../components/names";
-import { EchoTrafficPermission } from "../components/traffic-permission";
+import { serviceNames } from "../components/names";
+import { ServiceTrafficPermission } from "../components/traffic-permission";
 import { MeshZone } from "../components/zone";
-import { StackConfig, clustersOf } from "./config";
+import { ServiceConfig, StackConfig, clustersOf } from "./config";
 import { globalControlPlane, globalControlPlaneOutput } from "./global";
 import { clusterProvider } from "./providers";
 import { deployerRbac, rbacSettingsOf } from "./rbac";
@@ -17,12 +17,31 @@ export interface ZoneOutputs {
     context?: string;
     namespace: pulumi.Output<string>;
     gateway: pulumi.Output<string>;
+    /** The first service's HTTPRoute (echo's, without `services`). */
     route: pulumi.Output<string>;
+}
+
+/** What a client needs of a service's MeshMultiZoneService. */
+export interface MultiZoneServiceOutput {
+    name: string;
+    hostname: pulumi.Output<string>;
+    port: number;
+    envoyCluster: string;
+}
+
+export interface ServiceOutputs extends MultiZoneServiceOutput {
+    namespace: string;
+    /** Path prefixes on every zone's gateway. */
+    routes: string[];
+    /** Whether mesh-dr deploys the workload, or wires DR for a Service that already runs. */
+    deployed: boolean;
 }
 
 export interface DeployedStack {
     zones: Record<string, ZoneOutputs>;
-    multiZoneService: { name: string; hostname: pulumi.Output<string>; port: number; envoyCluster: string };
+    /** The first service's (echo's, without `services`). */
+    multiZoneService: MultiZoneServiceOutput;
+    services: Record<string, ServiceOutputs>;
     globalControlPlane: ReturnType<typeof globalControlPlaneOutput>;
     /** The worst cases with Kuma's default control-plane settings, and under the DR profile. */
     failover: {
@@ -36,6 +55,31 @@ export interface DeployedStack {
     deployerRbac: { zone: object[]; global: object[] };
 }
 
+/** A service's global objects: its MeshMultiZoneService, failover policies and traffic permission. */
+function globalObjects(s: ServiceConfig, config: StackConfig, controlPlane: ReturnType<typeof globalControlPlane>,
+    opts: pulumi.ComponentResourceOptions): MeshMultiZoneService {
+    const meshName = config.mesh.name;
+    const names = serviceNames(s.name);
+    const mmzs = new MeshMultiZoneService(names.components.multiZoneService, {
+        controlPlane, serviceName: s.name, serviceNamespace: s.namespace, meshName, port: s.port,
+    }, opts);
+    if (s.failover.enabled) {
+        new FailoverPolicies(names.components.failover, {
+            ...s.failover,
+            controlPlane, serviceName: s.name, meshName,
+            targetLabels: mmzs.targetLabels,
+            envoyCluster: mmzs.envoyCluster,
+            failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
+        }, opts);
+    }
+    if (s.gatewaysOnly) {
+        new ServiceTrafficPermission(names.components.permission, {
+            controlPlane, serviceName: s.name, meshName, podLabels: s.podLabels!, serviceNamespace: s.namespace,
+        }, opts);
+    }
+    return mmzs;
+}
+
 /** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
 export function deployStack(config: StackConfig): DeployedStack {
     const providers = new Map<string, k8s.Provider>(
@@ -43,40 +87,27 @@ export function deployStack(config: StackConfig): DeployedStack {
     const providerOf = (cluster: { name: string }) => providers.get(cluster.name)!;
     const controlPlane = globalControlPlane(config.global, providerOf);
     const meshName = config.mesh.name;
-    const serviceName = K8S_NAMES.multiZoneService;
 
     // Policies and the MMZS name the Mesh, so they wait for it when we manage it.
     const mesh = config.mesh.manage === "none" ? undefined : new MeshSettings(`${meshName}-mesh`, {
         controlPlane, meshName, mode: config.mesh.manage, meshServicesMode: config.mesh.meshServicesMode, zoneEgress: config.mesh.zoneEgress,
     });
     const afterMesh = { dependsOn: mesh ? [mesh] : [] };
-
-    const mmzs = new MeshMultiZoneService(`${serviceName}-mmzs`, {
-        controlPlane, serviceName, meshName, port: config.echo.port,
-    }, afterMesh);
-
-    if (config.failover.enabled) {
-        new FailoverPolicies(`${serviceName}-failover`, {
-            ...config.failover,
-            controlPlane, serviceName, meshName,
-            targetLabels: mmzs.targetLabels,
-            envoyCluster: mmzs.envoyCluster,
-            failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
-        }, afterMesh);
-    }
-    if (config.gatewaysOnly) {
-        new EchoTrafficPermission(`${serviceName}-permission`, { controlPlane, serviceName, meshName }, afterMesh);
-    }
+    const mmzs = new Map(config.services.map(s => [s.name, globalObjects(s, config, controlPlane, afterMesh)]));
 
     const { install: installPlatform, ...platform } = config.platform;
+    const first = config.services[0].name;
     const zones: Record<string, ZoneOutputs> = {};
     for (const z of config.zones) {
         const zone = new MeshZone(z.name, {
             zone: z.name,
-            echo: { image: config.echo.image, replicas: z.echoReplicas },
             gateway: config.gateway,
-            multiZoneService: { hostname: mmzs.hostname, port: mmzs.port },
-            routeBackend: z.routeBackend,
+            services: config.services.map(s => ({
+                name: s.name, namespace: s.namespace, port: s.port, paths: s.routes,
+                backend: z.services[s.name].routeBackend,
+                multiZoneHostname: mmzs.get(s.name)!.hostname,
+                workload: s.workload && { ...s.workload, replicas: z.services[s.name].replicas! },
+            })),
             platform: installPlatform ? platform : undefined,
         }, { provider: providerOf(z.cluster) });
         zones[z.name] = {
@@ -84,15 +115,20 @@ export function deployStack(config: StackConfig): DeployedStack {
             context: z.cluster.context,
             namespace: zone.namespace.metadata.name,
             gateway: zone.gateway.gatewayName,
-            route: zone.route.route.metadata.name,
+            route: zone.routes[first].route.metadata.name,
         };
     }
 
+    const multiZoneService = (s: ServiceConfig): MultiZoneServiceOutput => {
+        const m = mmzs.get(s.name)!;
+        return { name: s.name, hostname: m.hostname, port: m.port, envoyCluster: m.envoyCluster };
+    };
     return {
         zones,
-        multiZoneService: {
-            name: serviceName, hostname: mmzs.hostname, port: mmzs.port, envoyCluster: mmzs.envoyCluster,
-        },
+        multiZoneService: multiZoneService(config.services[0]),
+        services: Object.fromEntries(config.services.map(s => [s.name, {
+            ...multiZoneService(s), namespace: s.namespace, routes: s.routes, deployed: s.workload !== undefined,
+        }])),
         globalControlPlane: globalControlPlaneOutput(config.global, meshName),
         // Kuma's own endpoint removal, with or without our failover policies. The stack does not
         // know its control planes' settings (`dr status` reads them): Kuma's defaults stay the

@@ -19,6 +19,8 @@ export interface ManagedKind {
     namespaced: boolean;
     /** The one object of a cluster-scoped kind the program manages: get/patch/delete are limited to it. */
     objectName?: string;
+    /** Objects of the kind the program only patches (labels it adds, and gives back): get and patch, by name. */
+    patchedNames?: string[];
 }
 
 /** What the RBAC depends on: the names of the cluster-scoped objects, the Mesh mode, the global namespace. */
@@ -27,6 +29,8 @@ export interface RbacSettings {
     meshManage: "create" | "patch" | "none";
     gatewayClassName: string;
     systemNamespace: string;
+    /** The services' namespaces the program did not create, whose sidecar-injection label it patches (none when unset). */
+    labelledNamespaces?: string[];
 }
 
 export function rbacSettingsOf(config: StackConfig): RbacSettings {
@@ -35,6 +39,7 @@ export function rbacSettingsOf(config: StackConfig): RbacSettings {
         gatewayClassName: config.gateway.className,
         // An API global control plane has no cluster to give RBAC on: only the zones' part is used.
         systemNamespace: config.global.kind === "kubernetes" ? config.global.systemNamespace : DEFAULTS.systemNamespace,
+        labelledNamespaces: [...new Set(config.services.map(s => s.namespace))].filter(ns => ns !== K8S_NAMES.namespace).sort(),
     };
 }
 
@@ -48,10 +53,12 @@ const apiGroup = (apiVersion: string) => apiVersion.includes("/") ? apiVersion.s
 export function managedKinds(part: ClusterPart, s: RbacSettings): ManagedKind[] {
     if (part === "zone") {
         return [
-            { apiVersion: "v1", kind: "Namespace", resource: "namespaces", namespaced: false, objectName: K8S_NAMES.namespace },
+            { apiVersion: "v1", kind: "Namespace", resource: "namespaces", namespaced: false, objectName: K8S_NAMES.namespace,
+                patchedNames: s.labelledNamespaces },
             { apiVersion: "apps/v1", kind: "Deployment", resource: "deployments", namespaced: true },
             { apiVersion: "v1", kind: "Service", resource: "services", namespaced: true },
             { apiVersion: "policy/v1", kind: "PodDisruptionBudget", resource: "poddisruptionbudgets", namespaced: true },
+            { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", resource: "networkpolicies", namespaced: true },
             { apiVersion: GATEWAY_CONFIGURATION_API, kind: "GatewayConfiguration", resource: "gatewayconfigurations", namespaced: true },
             { apiVersion: GATEWAY_API, kind: "GatewayClass", resource: "gatewayclasses", namespaced: false, objectName: s.gatewayClassName },
             { apiVersion: GATEWAY_API, kind: "Gateway", resource: "gateways", namespaced: true },
@@ -105,9 +112,11 @@ function rulesFor(kinds: ManagedKind[], s: RbacSettings): PolicyRule[] {
         if (k.kind === "Mesh" && s.meshManage === "patch") {
             return [{ ...base, verbs: ["list", "watch"] }, { ...base, verbs: ["get", "patch"], resourceNames: [k.objectName!] }];
         }
-        // create, list and watch cannot be limited by name; get, patch and delete can.
+        // create, list and watch cannot be limited by name; get, patch and delete can. A namespace
+        // the program only labels is never created or deleted: get and patch it, by name.
         if (k.objectName !== undefined) {
-            return [{ ...base, verbs: ["create", "list", "watch"] }, { ...base, verbs: ["get", "patch", "delete"], resourceNames: [k.objectName] }];
+            const patched = k.patchedNames?.length ? [{ ...base, verbs: ["get", "patch"], resourceNames: k.patchedNames }] : [];
+            return [{ ...base, verbs: ["create", "list", "watch"] }, { ...base, verbs: ["get", "patch", "delete"], resourceNames: [k.objectName] }, ...patched];
         }
         return [{ ...base, verbs: [...READ_VERBS, ...WRITE_VERBS] }];
     });
@@ -123,7 +132,8 @@ export const DEPLOYER = { name: "mesh-dr-deployer", group: "mesh-dr:deployer" } 
 /**
  * The RBAC objects for one cluster part, bound to the group `mesh-dr:deployer` (put the deploy
  * identity in it). A zone's namespaced kinds go in a ClusterRole: the program creates the
- * namespace `kong` itself, and a Role cannot exist before its namespace. On the global cluster
+ * namespace `kong` itself, and a Role cannot exist before its namespace (nor cover the services'
+ * namespaces, which the stack config names). On the global cluster
  * they go in a Role in the control plane's namespace, which its install created.
  */
 export function deployerRbac(part: ClusterPart, s: RbacSettings): object[] {

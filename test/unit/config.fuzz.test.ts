@@ -136,6 +136,46 @@ const failover = fc.record({
     return config;
 });
 
+/** A service's namespace; the control plane's is never one of these (mesh-dr refuses it). */
+const SERVICE_NAMESPACES = ["kong", "payments", "finance"];
+const systemNamespace = dnsLabel.filter(n => !SERVICE_NAMESPACES.includes(n));
+
+/** One of `services`, before it knows its place: what it runs, where, and how the zones override it. */
+const service = fc.record({
+    rest: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/),
+    port: whole(1, 65535),
+    namespace: fc.constantFrom(...SERVICE_NAMESPACES),
+    extraRoutes: fc.uniqueArray(fc.stringMatching(/^[a-z0-9]{1,8}$/), { maxLength: 2 }),
+    gatewaysOnly: bool,
+    failover: fc.record({ enabled: bool, healthCheck: fc.record({ path: httpPath }) }, { requiredKeys: [] }),
+    podLabels: fc.constantFrom("app", "app.kubernetes.io/name"),
+    // Kuma's sidecar takes 9000 and 9001 in the pod: never the container's port.
+    workload: fc.record({
+        image: imageRef, replicas: whole(1, 100),
+        targetPort: fc.integer({ min: 1, max: 65535 }).filter(p => p !== 9000 && p !== 9001),
+        readinessPath: httpPath,
+    }, { requiredKeys: ["image", "targetPort"] }),
+    zoneReplicas: fc.array(whole(1, 100), { minLength: 5, maxLength: 5 }),
+}, { requiredKeys: ["rest", "port", "zoneReplicas"] });
+
+/**
+ * `services` and the zones' overrides. Names start `s<i>x` so none is another's prefix (no derived
+ * name can clash); a path is the name's own, or under it.
+ */
+type ServiceSpec = typeof service extends fc.Arbitrary<infer T> ? T : never;
+function servicesOf(specs: ServiceSpec[] | undefined, zones: Record<string, unknown>[]) {
+    if (specs === undefined) return undefined;
+    return specs.map(({ rest, extraRoutes, podLabels, workload, zoneReplicas, ...spec }, i) => {
+        const name = `s${i}x${rest}`;
+        if (workload) zones.forEach((z, j) => { z.services = { ...z.services as object, [name]: { replicas: zoneReplicas[j] } }; });
+        return {
+            name, ...spec,
+            ...(extraRoutes && { routes: [`/${name}`, ...extraRoutes.map((r: string) => `/${name}/${r}`)] }),
+            ...(workload ? { workload } : { podLabels: { [podLabels ?? "app"]: name } }),
+        };
+    });
+}
+
 /**
  * A config docs/configuration.md says is fine, and the top-level keys Pulumi would hand over as secrets.
  * Built with map, not chain: arbitraries made per value would cost more than the parse they feed.
@@ -145,9 +185,9 @@ const validConfig: fc.Arbitrary<{ raw: RawConfig; secretKeys: string[] }> = fc.r
     zones: fc.array(zoneSettings, { minLength: 5, maxLength: 5 }),
     // The global control plane on a cluster of its own, as Kuma requires.
     global: fc.oneof(
-        fc.record({ context: fc.constant("mesh-global"), kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace: dnsLabel },
+        fc.record({ context: fc.constant("mesh-global"), kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace },
             { requiredKeys: ["context"] }),
-        fc.record({ kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace: dnsLabel }, { requiredKeys: ["kubeconfig"] })),
+        fc.record({ kubeconfig: fc.constant("/etc/mesh-dr/global.yaml"), systemNamespace }, { requiredKeys: ["kubeconfig"] })),
     mesh: fc.record({
         name: dnsLabel, manage: fc.constantFrom("create", "patch", "none"),
         meshServicesMode: fc.constantFrom("Exclusive", "Everywhere", "ReachableBackends"), zoneEgress: bool,
@@ -166,9 +206,17 @@ const validConfig: fc.Arbitrary<{ raw: RawConfig; secretKeys: string[] }> = fc.r
     failover,
     gatewaysOnly: bool,
     skipUnreachableClusters: bool,
-}, { requiredKeys: ["names", "zones", "global"] }).map(({ names, zones: settings, ...rest }) => {
-    const zones = names.map((_, i) => zone(names, i, settings[i]));
-    return { raw: { zones, ...rest }, secretKeys: zones.some(z => z.kubeconfig?.includes("\n")) ? ["zones"] : [] };
+    services: fc.array(service, { minLength: 1, maxLength: 3 }),
+}, { requiredKeys: ["names", "zones", "global"] }).map(({ names, zones: settings, services: specs, echo, ...rest }) => {
+    // With services, the walkthrough's own keys (echo, a zone's routeBackend and echoReplicas) are not set.
+    const zones: Record<string, unknown>[] = names.map((_, i) => {
+        const z: Record<string, unknown> = zone(names, i, settings[i]);
+        if (specs) { delete z.routeBackend; delete z.echoReplicas; }
+        return z;
+    });
+    const services = servicesOf(specs, zones);
+    const raw = { zones, ...rest, ...(services ? { services } : echo && { echo }) };
+    return { raw, secretKeys: zones.some(z => typeof z.kubeconfig === "string" && z.kubeconfig.includes("\n")) ? ["zones"] : [] };
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -304,8 +352,20 @@ function checkWellFormed(problem: string, keys: Map<string, unknown>, secretKeys
         () => `the problem does not show the value ${JSON.stringify(value)} found at its key: ${problem}`);
 }
 
-/** What an accepted config promises the program: zone names it can prefix names with, failover to real zones. */
+/** What an accepted config promises the program: zone names it can prefix names with, failover to real zones, services it can name. */
 function checkSound(config: StackConfig): void {
+    const services = config.services.map(s => s.name);
+    check(services.length > 0 && new Set(services).size === services.length, () => `service names: ${services.join(", ")}`);
+    for (const s of config.services) {
+        // Every name derived from it fits Kubernetes: the longest is <name>-mmzs-health-check.
+        check(isServiceName(s.name) && `${s.name}-mmzs-health-check`.length <= 63, () => `accepted service name ${JSON.stringify(s.name)}`);
+        check(isLabel(s.namespace), () => `accepted namespace ${JSON.stringify(s.namespace)}`);
+        check(s.routes.length > 0 && s.routes.every(r => r.startsWith("/")), () => `service ${s.name} routes ${JSON.stringify(s.routes)}`);
+        check(!s.gatewaysOnly || s.podLabels !== undefined, () => `service ${s.name}: gatewaysOnly without pod labels`);
+        for (const z of config.zones) check(z.services[s.name] !== undefined, () => `zone ${z.name} has no settings for ${s.name}`);
+    }
+    const paths = config.services.flatMap(s => s.routes.map(r => r.replace(/\/+$/, "") || "/"));
+    check(new Set(paths).size === paths.length, () => `a path is routed twice: ${paths.join(", ")}`);
     const names = config.zones.map(z => z.name);
     check(new Set(names).size === names.length, () => `zone names repeat: ${names.join(", ")}`);
     for (const z of config.zones) {

@@ -51,9 +51,10 @@ describe("the minimal config", () => {
     const config = accepts(MINIMAL);
 
     it("keeps the zones in order, each on its own cluster by context", () => {
+        const services = { echo: { routeBackend: "multizone", replicas: 2 } };
         expect(config.zones).toEqual([
-            { name: "zone1", cluster: { name: "zone1", context: "zone1" }, routeBackend: "multizone", echoReplicas: 2, failoverOrder: [] },
-            { name: "zone2", cluster: { name: "zone2", context: "zone2" }, routeBackend: "multizone", echoReplicas: 2, failoverOrder: [] },
+            { name: "zone1", cluster: { name: "zone1", context: "zone1" }, services, failoverOrder: [] },
+            { name: "zone2", cluster: { name: "zone2", context: "zone2" }, services, failoverOrder: [] },
         ]);
         expect(config.zones[0].cluster.kubeconfig).toBeUndefined();
     });
@@ -68,7 +69,13 @@ describe("the minimal config", () => {
     });
 
     it("runs the walkthrough's echo (pinned tag, 2 replicas, port 1027) behind one LoadBalancer gateway", () => {
-        expect(config.echo).toEqual({ image: "kong/go-echo:0.3.0", replicas: 2, port: 1027 });
+        expect(config.services).toEqual([config.echo]);
+        expect(config.echo).toEqual({
+            name: "echo", port: 1027, namespace: "kong", routes: ["/echo"], gatewaysOnly: true, failover: config.failover, podLabels: { app: "echo" },
+            workload: { image: "kong/go-echo:0.3.0", replicas: 2, targetPort: 1027, readinessPath: "/", extraPorts: [
+                { name: "tcp", port: 1025, protocol: "TCP" }, { name: "udp", port: 1026, protocol: "UDP" }, { name: "tls", port: 1030, protocol: "TCP" },
+            ] },
+        });
         expect(config.gateway).toEqual({ className: "kong", serviceType: "LoadBalancer", replicas: 1, listenerPort: 80, dnsOrder: "LAST,A,CNAME" });
     });
 
@@ -100,8 +107,8 @@ describe("accepted values", () => {
     it("takes the scalar strings Pulumi hands over for numbers and booleans", () => {
         const config = accepts(withMinimal({ echo: { replicas: "3" }, gatewaysOnly: "false", skipUnreachableClusters: "true", failover: { targetSeconds: "2.5" } }));
         expect(config.failover.targetSeconds).toBe(2.5);
-        expect(config.echo.replicas).toBe(3);
-        expect(config.zones.map(z => z.echoReplicas)).toEqual([3, 3]);
+        expect(config.echo.workload?.replicas).toBe(3);
+        expect(config.zones.map(z => z.services.echo.replicas)).toEqual([3, 3]);
         expect(config.gatewaysOnly).toBe(false);
         expect(config.skipUnreachableClusters).toBe(true);
     });
@@ -111,8 +118,8 @@ describe("accepted values", () => {
             global: GLOBAL,
             zones: [{ ...ZONE1, echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] }, ZONE2, { name: "zone3", context: "zone3" }],
         });
-        expect(config.zones[0]).toMatchObject({ echoReplicas: 5, routeBackend: "local", failoverOrder: ["zone3", "zone2"] });
-        expect(config.zones[1]).toMatchObject({ echoReplicas: 2, routeBackend: "multizone", failoverOrder: [] });
+        expect(config.zones[0]).toMatchObject({ services: { echo: { replicas: 5, routeBackend: "local" } }, failoverOrder: ["zone3", "zone2"] });
+        expect(config.zones[1]).toMatchObject({ services: { echo: { replicas: 2, routeBackend: "multizone" } }, failoverOrder: [] });
     });
 
     it("puts the global control plane on a cluster of its own", () => {
@@ -130,7 +137,7 @@ describe("accepted values", () => {
         const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
         for (const image of ["kong/go-echo:0.3.0", "images.example.com/kong/go-echo:0.3.0", "localhost:5000/go-echo:1", `kong/go-echo@${digest}`,
             `kong/go-echo:0.3.0@${digest}`]) {
-            expect(accepts(withMinimal({ echo: { image } })).echo.image, image).toBe(image);
+            expect(accepts(withMinimal({ echo: { image } })).echo.workload?.image, image).toBe(image);
         }
     });
 
@@ -207,9 +214,9 @@ describe("kubeconfig values", () => {
 // [what is wrong, config, the problem(s) reported]
 type Case = [string, RawConfig, ...string[]];
 
-const TOP_LEVEL = "mesh-dr:zones, mesh-dr:global, mesh-dr:mesh, mesh-dr:echo, mesh-dr:gateway, mesh-dr:platform, mesh-dr:failover, " +
+const TOP_LEVEL = "mesh-dr:zones, mesh-dr:global, mesh-dr:mesh, mesh-dr:services, mesh-dr:echo, mesh-dr:gateway, mesh-dr:platform, mesh-dr:failover, " +
     "mesh-dr:gatewaysOnly, mesh-dr:skipUnreachableClusters";
-const ZONE_KEYS = "name, context, kubeconfig, routeBackend, echoReplicas, failoverOrder";
+const ZONE_KEYS = "name, context, kubeconfig, services, routeBackend, echoReplicas, failoverOrder";
 
 const CASES: Record<string, Case[]> = {
     "unknown keys": [
@@ -488,8 +495,8 @@ describe("review fixes: checks added after the first round of tests", () => {
     });
 
     it("image references with doubled separators are valid", () => {
-        expect(accepts(withMinimal({ echo: { image: "kong/go__echo:1" } })).echo.image).toBe("kong/go__echo:1");
-        expect(accepts(withMinimal({ echo: { image: "kong/go--echo:1" } })).echo.image).toBe("kong/go--echo:1");
+        expect(accepts(withMinimal({ echo: { image: "kong/go__echo:1" } })).echo.workload?.image).toBe("kong/go__echo:1");
+        expect(accepts(withMinimal({ echo: { image: "kong/go--echo:1" } })).echo.workload?.image).toBe("kong/go--echo:1");
     });
 
     it("a retry back-off base above its maximum", () => {
@@ -545,6 +552,129 @@ describe("fuzz findings (config.fuzz.test.ts), one config each", () => {
         ]);
         expect(problemsOf(withMinimal({ failover: { retry: { backOffBase: 7, backOffMax: "1ms" } } }))).toEqual([
             `mesh-dr:failover.retry.backOffBase: 7 is not a non-empty string. Fix: set mesh-dr:failover.retry.backOffBase to a duration such as "5s", "250ms" or "1m"`,
+        ]);
+    });
+});
+
+describe("services", () => {
+    const API = { name: "api", port: 80, workload: { image: "example/api:1.0" } };
+    const LEDGER = { name: "ledger", port: 8080, namespace: "finance", podLabels: { app: "ledger" } };
+
+    it("defaults a service to namespace kong, the route /<name>, the stack-wide caller rule and failover, and a workload's port and probe", () => {
+        const config = accepts(withMinimal({ services: [API, LEDGER], gatewaysOnly: false }));
+        expect(config.services.map(s => [s.name, s.namespace, s.routes, s.gatewaysOnly])).toEqual([
+            ["api", "kong", ["/api"], false], ["ledger", "finance", ["/ledger"], false],
+        ]);
+        expect(config.services[0].failover).toBe(config.failover);
+        expect(config.services[0].workload).toEqual({ image: "example/api:1.0", replicas: 2, targetPort: 80, readinessPath: "/", extraPorts: [] });
+        expect(config.services[0].podLabels).toEqual({ app: "api" });
+        expect(config.services[1].workload).toBeUndefined();
+        expect(config.echo).toBe(config.services[0]);
+        expect(config.zones[0].services).toEqual({ api: { routeBackend: "multizone", replicas: 2 }, ledger: { routeBackend: "multizone" } });
+    });
+
+    it("lets a zone override a deployed service's replicas, and a service override the stack-wide settings", () => {
+        const config = accepts({
+            global: GLOBAL, zones: [{ ...ZONE1, services: { api: { replicas: 5 } } }, ZONE2],
+            services: [API, { ...LEDGER, gatewaysOnly: false, failover: { enabled: false, healthCheck: { path: "/ready" } } }],
+        });
+        expect(config.zones.map(z => z.services.api.replicas)).toEqual([5, 2]);
+        expect(config.services[1]).toMatchObject({ gatewaysOnly: false, failover: { enabled: false, healthCheck: { path: "/ready", interval: "5s" } } });
+        expect(config.services[0].gatewaysOnly).toBe(true);
+    });
+
+    it("keeps a service name within the longest derived name's room (63 less -mmzs-health-check)", () => {
+        const longest = `a${"b".repeat(44)}`;
+        expect(accepts(withMinimal({ services: [{ ...API, name: longest }] })).services[0].name).toBe(longest);
+        expect(`${longest}-mmzs-health-check`).toHaveLength(63);
+        expect(problemsOf(withMinimal({ services: [{ ...API, name: `${longest}c` }] }))).toEqual([
+            `mesh-dr:services[0].name: "${longest}c" is not a DNS-1035 label of at most 45 characters (lower-case letters, digits and '-', starting ` +
+            `with a letter; its longest derived name, <name>-mmzs-health-check, must stay within 63). Fix: give mesh-dr:services[0].name the Service's name, e.g. "api"`,
+        ]);
+    });
+
+    it("refuses a stack that sets the old echo keys and services both, naming the fix", () => {
+        expect(problemsOf({ global: GLOBAL, echo: { replicas: 3 }, zones: [{ ...ZONE1, echoReplicas: 2, routeBackend: "local" }, ZONE2], services: [API] })).toEqual([
+            "mesh-dr:echo: {\"replicas\":3} sets the walkthrough echo, and services is set too. Fix: move it into services as {name: echo, port: <echo.port>, " +
+            "workload: {image: <echo.image>, replicas: <echo.replicas>}} and remove mesh-dr:echo",
+            "mesh-dr:zones[0].routeBackend: \"local\" is the walkthrough echo's setting, and mesh-dr:services is set too. Fix: use mesh-dr:zones[0].services.<name>.routeBackend instead",
+            "mesh-dr:zones[0].echoReplicas: 2 is the walkthrough echo's setting, and mesh-dr:services is set too. Fix: use mesh-dr:zones[0].services.<name>.replicas instead",
+        ]);
+        expect(problemsOf({ global: GLOBAL, zones: [{ ...ZONE1, echoReplicas: 2, services: { echo: { replicas: 3 } } }, ZONE2] })).toEqual([
+            "mesh-dr:zones[0].echoReplicas: 2 is the walkthrough echo's setting, and mesh-dr:zones[0].services is set too. Fix: use mesh-dr:zones[0].services.<name>.replicas instead",
+        ]);
+    });
+
+    it("reports every problem of the services at once, each with its key, value and fix", () => {
+        const problems = problemsOf({
+            global: GLOBAL,
+            zones: [{ ...ZONE1, services: { ledger: { replicas: 2, routeBackend: "local" }, nope: {} } }, ZONE2],
+            services: [
+                { name: "api", port: 0, appProtocol: "grpc", routes: ["/x", "//y", "/x/"], workload: { image: "example/api:1.0", targetPort: 9000 } },
+                { name: "api", port: 80, podLabels: { app: "api" } },
+                { name: "ledger", port: 8080, namespace: "finance", routes: ["/x"] },
+            ],
+        });
+        expect(problems).toEqual([
+            outOfRange("mesh-dr:services[0].port", "0", 1, 65535),
+            'mesh-dr:services[0].appProtocol: "grpc" is not routed by the gateway: its listener and HTTPRoutes carry HTTP only (a TCP, TLS or gRPC service ' +
+            "needs a route kind mesh-dr does not manage). Fix: set it to http, or leave the service out of services",
+            "mesh-dr:services[0].workload.targetPort: 9000 is a port Kuma's sidecar takes in the pod for the kubelet's probes (9000, 9001). " +
+            "Fix: set mesh-dr:services[0].workload.targetPort to the port the container serves HTTP on, other than 9000 and 9001",
+            'mesh-dr:services[0].routes[1]: "//y" holds //, /./ or /../, ends in /. or /.., or encodes a /: the Gateway API refuses it. Fix: write the path without them',
+            'mesh-dr:services[0].routes[2]: "/x/" is listed twice. Fix: list each path once',
+            'mesh-dr:services[1].name: "api" is used by another service. Fix: give every service a distinct name',
+            "mesh-dr:services[2].podLabels: (missing) is required for gatewaysOnly on a service mesh-dr does not deploy: the MeshTrafficPermission finds " +
+            "the service's pods by their labels. Fix: set it to the Service's selector, e.g. {app: ledger}, or set mesh-dr:services[2].gatewaysOnly to false",
+            'mesh-dr:services[2].routes[0]: "/x" is claimed by service api too. Fix: give each path prefix to one service',
+            unknownKey("mesh-dr:zones[0].services.nope", "{}", "api, ledger"),
+            'mesh-dr:zones[0].services.ledger.routeBackend: "local" would send the gateway (namespace kong) to Service finance/ledger: a backendRef across ' +
+            "namespaces, which needs a ReferenceGrant that mesh-dr does not make for a mode that defeats DR. Fix: remove it (multizone, the default, routes " +
+            "through the MeshMultiZoneService)",
+            "mesh-dr:zones[0].services.ledger.replicas: 2 is set for service ledger, which mesh-dr does not deploy (it has no workload). " +
+            "Fix: remove it: whoever deploys the Service scales it",
+        ]);
+    });
+
+    it("refuses names two services (or one in two zones) would both derive", () => {
+        expect(problemsOf(withMinimal({ services: [API, { ...API, name: "api-mmzs-service" }] }))).toEqual([
+            'mesh-dr:services[1].name: "api-mmzs-service" derives the name "zone1-api-mmzs-service" (zone zone1), which service api derives too. ' +
+            "Fix: rename one of the services (or the zone)",
+        ]);
+        expect(problemsOf({ global: GLOBAL, zones: [{ name: "z", context: "a" }, { name: "z-b", context: "b" }],
+            services: [{ ...API, name: "b-c" }, { ...API, name: "c" }] })).toEqual([
+            'mesh-dr:services[1].name: "c" derives the name "z-b-c" (zone z-b), which service b-c derives too. Fix: rename one of the services (or the zone)',
+        ]);
+    });
+
+    it("checks a service's failover over the stack-wide one, without repeating the stack-wide problems", () => {
+        expect(problemsOf(withMinimal({
+            failover: { retry: { numRetries: 11 } },
+            services: [{ ...API, failover: { healthCheck: { path: "x", timeout: "10s" } } }],
+        }))).toEqual([
+            outOfRange("mesh-dr:failover.retry.numRetries", "11", 0, 10),
+            'mesh-dr:services[0].failover.healthCheck.path: "x" is not an absolute HTTP path. Fix: set mesh-dr:services[0].failover.healthCheck.path to an absolute HTTP path such as "/"',
+            'mesh-dr:services[0].failover.healthCheck.timeout: "10s" is not shorter than the interval (5s). Fix: make the health-check timeout shorter than its interval, so checks do not overlap',
+        ]);
+    });
+
+    it("refuses the namespaces Kuma keeps out of the mesh, and names the right service when an entry before it is no service", () => {
+        expect(problemsOf(withMinimal({ services: [5, { ...API, namespace: "kong-mesh-system" }, { ...API, name: "web", namespace: "kube-system" }] }))).toEqual([
+            "mesh-dr:services[0]: 5 is not a map. Fix: set mesh-dr:services[0] to {name: <Service name>, port: <Service port>}",
+            'mesh-dr:services[1].namespace: "kong-mesh-system" is a namespace Kuma keeps out of the mesh (the control plane\'s, or Kubernetes\' own). ' +
+            "Fix: run the Service in a namespace of its own (default kong)",
+            'mesh-dr:services[2].namespace: "kube-system" is a namespace Kuma keeps out of the mesh (the control plane\'s, or Kubernetes\' own). ' +
+            "Fix: run the Service in a namespace of its own (default kong)",
+        ]);
+    });
+
+    it("refuses podLabels on a deployed workload, and extra ports that clash", () => {
+        expect(problemsOf(withMinimal({ services: [{ ...API, podLabels: { app: "x" },
+            workload: { image: "x:1", extraPorts: [{ name: "http", port: 81 }, { name: "m", port: 9001 }, { name: "metrics", port: 80, protocol: "TCP" }] } }] }))).toEqual([
+            'mesh-dr:services[0].workload.extraPorts[0].name: "http" is the routed port\'s name. Fix: give this port another name',
+            "mesh-dr:services[0].workload.extraPorts[1].port: 9001 is a port Kuma's sidecar takes in the pod for the kubelet's probes (9000, 9001). Fix: serve on another port",
+            "mesh-dr:services[0].workload.extraPorts[2].port: 80 is the service's port too (TCP). Fix: give every port its own number",
+            'mesh-dr:services[0].podLabels: {"app":"x"} is set for a service mesh-dr deploys, whose pods carry {"app":"api"}. Fix: remove podLabels (or workload, for a Service that already runs in every zone)',
         ]);
     });
 });

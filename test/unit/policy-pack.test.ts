@@ -5,12 +5,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS } from "../../components/failover";
-import { DISPLAY_NAME_LABEL as PROGRAM_DISPLAY_NAME_LABEL, K8S_NAMES, multiZoneServiceHostname as programHostname } from "../../components/names";
+import {
+    DISPLAY_NAME_LABEL as PROGRAM_DISPLAY_NAME_LABEL, K8S_NAMES, MANAGED_BY as PROGRAM_MANAGED_BY, NAMESPACE_LABEL as PROGRAM_NAMESPACE_LABEL,
+    multiZoneServiceHostname as programHostname, serviceNames,
+} from "../../components/names";
 import {
     DISPLAY_NAME_LABEL,
     FAILOVER_POLICIES,
+    bridgeName,
     K8S,
     KumaObject,
+    MANAGED_BY,
+    NAMESPACE_LABEL,
     PACK_ENFORCEMENT_LEVEL,
     PACK_NAME,
     checkKubeconfigSecret,
@@ -89,8 +95,10 @@ describe("the pack", () => {
     it("uses the program's names, labels, hostname scheme and failover policy kinds", () => {
         expect(K8S.zoneNamespace).toBe(K8S_NAMES.namespace);
         expect(K8S.echo).toBe(K8S_NAMES.echo);
-        expect(K8S.echo).toBe(K8S_NAMES.multiZoneService);
-        expect(K8S.mmzsBackend).toBe(K8S_NAMES.mmzsBackend);
+        expect(K8S.echo).toBe(serviceNames(K8S_NAMES.echo).multiZoneService);
+        for (const service of [K8S.echo, "api"]) expect(bridgeName(service)).toBe(serviceNames(service).bridge);
+        expect(NAMESPACE_LABEL).toBe(PROGRAM_NAMESPACE_LABEL);
+        expect({ [MANAGED_BY.key]: MANAGED_BY.value }).toEqual(PROGRAM_MANAGED_BY);
         expect(DISPLAY_NAME_LABEL).toBe(PROGRAM_DISPLAY_NAME_LABEL);
         expect(multiZoneServiceHostname("echo")).toBe(programHostname("echo"));
         expect(Object.fromEntries(Object.entries(FAILOVER_POLICIES).map(([k, v]) => [k, v.suffix]))).toEqual(FAILOVER_POLICY_KINDS);
@@ -141,7 +149,7 @@ describe("mesh-dr-route-via-mmzs", () => {
         });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.route]);
-        expect(violations[0].urn).toBe(urn(T.httpRoute, "zone1-echo", [T.meshZone, "mesh-dr:index:EchoRoute"]));
+        expect(violations[0].urn).toBe(urn(T.httpRoute, "zone1-echo", [T.meshZone, "mesh-dr:index:ServiceRoute"]));
         expect(violations[0].message).toBe(
             'zone zone1: HTTPRoute "zone1-echo" sends /echo to the zone-local ClusterIP Service "kong/echo" (routeBackend: local) ' +
             "instead of the MeshMultiZoneService. This breaks the DR invariant: when this zone's echo fails, its gateway has no " +
@@ -167,9 +175,9 @@ describe("mesh-dr-route-via-mmzs", () => {
             'on the zone\'s cluster (provider "zone2")')]);
     });
 
-    it("fails when a zone has no /echo route", () => {
+    it("fails when a zone has no route for a service", () => {
         const [message] = onlyViolations(without(meshDrStack(), T.httpRoute, "zone2-echo"), P.route);
-        expect(message).toContain('zone zone2: no HTTPRoute in namespace "kong" routes /echo');
+        expect(message).toContain('zone zone2: no HTTPRoute "echo" in namespace "kong" routes service echo');
     });
 
     it("fails when the route's /echo rule names something other than a Service", () => {
@@ -183,7 +191,7 @@ describe("mesh-dr-route-via-mmzs", () => {
     it("fails when the stack has no MeshMultiZoneService", () => {
         const model = without(meshDrStack(), T.mmzs, "echo-mmzs");
         const [message] = of(evaluate(policies, model), P.route).map(v => v.message);
-        expect(message).toContain("this stack has no MeshMultiZoneService, so no zone's /echo route can fail over to another zone");
+        expect(message).toContain("this stack has no MeshMultiZoneService, so no zone's route can fail over to another zone");
     });
 });
 
@@ -192,13 +200,13 @@ describe("mesh-dr-ports-agree", () => {
         const model = mutated(m => { find(m, T.service, "zone2-echo-mmzs-service").props.spec.ports[0].port = 8080; });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.ports]);
-        expect(violations[0].urn).toBe(urn(T.service, "zone2-echo-mmzs-service", [T.meshZone, "mesh-dr:index:EchoRoute"]));
+        expect(violations[0].urn).toBe(urn(T.service, "zone2-echo-mmzs-service", [T.meshZone, "mesh-dr:index:ServiceRoute"]));
         expect(violations[0].message).toBe(
-            'zone zone2: the echo port differs between the objects that must agree on it: Service "zone2-echo" port "http" = 1027, ' +
+            'zone zone2: service echo\'s port differs between the objects that must agree on it: Service "zone2-echo" port "http" = 1027, ' +
             'Service "zone2-echo-mmzs-service" port = 8080, MeshMultiZoneService "echo-mmzs" spec.ports[0].port = 1027, ' +
             'HTTPRoute "zone2-echo" backendRef "echo-mmzs-service" port = 1027. The route, the ExternalName Service, the ' +
-            "MeshMultiZoneService and the echo Service's \"http\" port must all use one port. Fix: set mesh-dr:echo.port once and " +
-            "let the program derive every port from it.");
+            "MeshMultiZoneService and the Service's \"http\" port must all use one port. Fix: set the service's port once " +
+            "(mesh-dr:services[i].port, or mesh-dr:echo.port for the walkthrough) and let the program derive every port from it.");
     });
 
     it("fails in every zone when the MMZS port differs", () => {
@@ -229,10 +237,10 @@ describe("mesh-dr-echo-ha", () => {
         const model = mutated(m => { find(m, T.deployment, "zone2-echo").props.spec.replicas = 1; });
         const violations = evaluate(policies, model);
         expect(violations.map(v => v.policy)).toEqual([P.echoHa]);
-        expect(violations[0].urn).toBe(urn(T.deployment, "zone2-echo", [T.meshZone, "mesh-dr:index:EchoWorkload"]));
+        expect(violations[0].urn).toBe(urn(T.deployment, "zone2-echo", [T.meshZone, "mesh-dr:index:ServiceWorkload"]));
         expect(violations[0].message).toBe('zone zone2: Deployment "zone2-echo" runs 1 replica; a zone needs at least 2 so it keeps ' +
-            "serving while one pod fails or its node is drained. Fix: set mesh-dr:echo.replicas (or this zone's echoReplicas in " +
-            "mesh-dr:zones) to 2 or more.");
+            "serving while one pod fails or its node is drained. Fix: set the service's workload.replicas in mesh-dr:services, or this " +
+            "zone's services.<name>.replicas in mesh-dr:zones (for the walkthrough: mesh-dr:echo.replicas, or the zone's echoReplicas), to 2 or more.");
     });
 
     it("treats an unset replica count as Kubernetes' default of 1", () => {
@@ -361,15 +369,15 @@ describe("global objects on an API global control plane", () => {
         const violations = evaluate(policies, model);
         expect(violations.map(v => [v.policy, v.urn])).toEqual(Array(2).fill(
             [P.ports, urn(T.kumaApiObject, "echo-mmzs", ["mesh-dr:index:MeshMultiZoneService"])]));
-        expect(violations[0].message).toBe('zone zone1: the echo port differs between the objects that must agree on it: ' +
+        expect(violations[0].message).toBe('zone zone1: service echo\'s port differs between the objects that must agree on it: ' +
             'Service "zone1-echo" port "http" = 1027, Service "zone1-echo-mmzs-service" port = 1027, MeshMultiZoneService ' +
             '"echo-mmzs" spec.ports[0].port = 9000, HTTPRoute "zone1-echo" backendRef "echo-mmzs-service" port = 1027. The ' +
-            "route, the ExternalName Service, the MeshMultiZoneService and the echo Service's \"http\" port must all use one " +
-            "port. Fix: set mesh-dr:echo.port once and let the program derive every port from it.");
+            "route, the ExternalName Service, the MeshMultiZoneService and the Service's \"http\" port must all use one " +
+            "port. Fix: set the service's port once (mesh-dr:services[i].port, or mesh-dr:echo.port for the walkthrough) and let the program derive every port from it.");
         expect(violations[1].message).toMatch(/^zone zone2: /);
     });
 
-    it("fail mesh-dr-route-via-mmzs when the ExternalName does not point at the MMZS's hostname (from its body's name)", () => {
+    it("fail mesh-dr-route-via-mmzs when a renamed MMZS (its body's name) leaves the zones without its route", () => {
         const model = mutated(m => {
             const mmzs = find(m, T.kumaApiObject, "echo-mmzs");
             mmzs.props.path = "meshes/default/meshmultizoneservices/echo-dr";
@@ -377,13 +385,19 @@ describe("global objects on an API global control plane", () => {
         }, apiStack());
         const route = of(evaluate(policies, model), P.route).map(v => v.message);
         expect(route).toHaveLength(2);
-        expect(route[0]).toContain('has externalName "echo.mzsvc.mesh.local", which is not the hostname of a ' +
-            "MeshMultiZoneService in this stack (expected echo-dr.mzsvc.mesh.local)");
+        expect(route[0]).toContain('zone zone1: no HTTPRoute "echo-dr" in namespace "kong" routes service echo-dr');
+    });
+
+    it("fail mesh-dr-route-via-mmzs when the ExternalName does not point at its service's MMZS hostname", () => {
+        const model = mutated(m => { find(m, T.service, "zone1-echo-mmzs-service").props.spec.externalName = "echo-dr.mzsvc.mesh.local"; }, apiStack());
+        const [message] = onlyViolations(model, P.route);
+        expect(message).toContain('has externalName "echo-dr.mzsvc.mesh.local", which is not the hostname of a ' +
+            "MeshMultiZoneService in this stack (expected echo.mzsvc.mesh.local)");
     });
 
     it("fail mesh-dr-route-via-mmzs when the stack has no MeshMultiZoneService", () => {
         const [message] = onlyViolations(without(apiStack(), T.kumaApiObject, "echo-mmzs"), P.route);
-        expect(message).toBe("this stack has no MeshMultiZoneService, so no zone's /echo route can fail over to another zone. " +
+        expect(message).toBe("this stack has no MeshMultiZoneService, so no zone's route can fail over to another zone. " +
             "Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane " +
             "(on its cluster, or through mesh-dr:global.api).");
     });
@@ -499,6 +513,26 @@ describe("the program's own registrations", () => {
         expect(evaluate(policies, model)).toEqual([]);
     });
 
+    it("pass every policy with two services, one deployed in a namespace of its own and one that already runs", async () => {
+        const services = [
+            { name: "api", port: 80, namespace: "payments", routes: ["/api", "/v2"], workload: { image: "example/api:1.0", targetPort: 8080 } },
+            { name: "ledger", port: 8080, namespace: "finance", podLabels: { app: "ledger" } },
+        ];
+        const model = await programModel({ zones, global, services });
+        expect(model.filter(r => r.type === T.httpRoute).map(r => r.name).sort()).toEqual(["zone1-api", "zone1-ledger", "zone2-api", "zone2-ledger"]);
+        expect(evaluate(policies, model)).toEqual([]);
+    });
+
+    it("fail mesh-dr-route-via-mmzs and mesh-dr-echo-ha per service: the second service's route gone, its replicas at one", async () => {
+        const services = [{ name: "api", port: 80, workload: { image: "example/api:1.0" } }, { name: "web", port: 80, workload: { image: "example/web:1.0" } }];
+        const model = (await programModel({ zones: [zones[0], { ...zones[1], services: { web: { replicas: 1 } } }], global, services }))
+            .filter(r => !(r.type === T.httpRoute && r.name === "zone1-web"));
+        const violations = evaluate(policies, model);
+        expect(violations.map(v => v.policy).sort()).toEqual([P.echoHa, P.route].sort());
+        expect(violations.find(v => v.policy === P.route)!.message).toContain('zone zone1: no HTTPRoute "web" in namespace "kong" routes service web');
+        expect(violations.find(v => v.policy === P.echoHa)!.message).toContain('zone zone2: Deployment "zone2-web" runs 1 replica');
+    });
+
     it("fail mesh-dr-min-zones with one zone", async () => {
         const model = await programModel({ zones: [zones[0]], global });
         expect(evaluate(policies, model).map(v => v.policy)).toEqual([P.minZones]);
@@ -589,7 +623,7 @@ describe("through @pulumi/policy's Analyze and AnalyzeStack handlers", () => {
         expect(violations[0].message).toBe(`${kubeconfig.description}\nKubernetes provider "zone1" gets its kubeconfig in plain text: ` +
             "it would be stored unencrypted in the stack's state and shown in diffs. Fix: pass it as pulumi.secret(...) as " +
             "zones/providers.ts clusterProvider() does, and store kubeconfig contents with `pulumi config set --secret`.");
-        expect(violations[2].urn).toBe(urn(T.pdb, "zone2-echo", [T.meshZone, "mesh-dr:index:EchoWorkload"]));
+        expect(violations[2].urn).toBe(urn(T.pdb, "zone2-echo", [T.meshZone, "mesh-dr:index:ServiceWorkload"]));
         expect(violations[3].message).toContain("(routeBackend: local) instead of the MeshMultiZoneService");
     });
 

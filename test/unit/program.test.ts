@@ -37,7 +37,7 @@ describe("the program from the minimal stack config", () => {
             const expected: [string, string][] = [
                 [TYPES.namespace, "kong"], [TYPES.deployment, "echo"], [TYPES.service, "echo"],
                 [TYPES.pdb, "echo"], [TYPES.gatewayConfiguration, "kong"], [TYPES.gatewayClass, "kong"],
-                [TYPES.gateway, "kong"], [TYPES.service, "echo-mmzs-service"], [TYPES.httpRoute, "echo"],
+                [TYPES.gateway, "kong"], [TYPES.service, "echo-mmzs-service"], [TYPES.httpRoute, "echo"], [TYPES.networkPolicy, "echo"],
             ];
             for (const [type, k8sName] of expected) {
                 const r = rec.one(type, `${zone}-${k8sName}`);
@@ -52,7 +52,7 @@ describe("the program from the minimal stack config", () => {
         expect(rec.providerName(mmzs)).toBe("global");
         expect(mmzs.inputs.metadata).toMatchObject({ name: "echo", namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
         expect(mmzs.inputs.spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
     });
@@ -157,7 +157,7 @@ describe("zone counts and layouts", () => {
             expect(rec.ofType(TYPES.provider)).toHaveLength(n + 1);
             expect(rec.ofType(TYPES.mmzs)).toHaveLength(1);
             for (const z of zones) {
-                expect(zoneObjects(z.name)).toHaveLength(9);
+                expect(zoneObjects(z.name)).toHaveLength(10);
                 for (const r of zoneObjects(z.name)) expect(rec.providerName(r)).toBe(z.name);
             }
         });
@@ -204,6 +204,56 @@ describe("zone counts and layouts", () => {
             const cm = rec.one("kubernetes-cert-manager:index:CertManager", `${zone}-cert-manager`);
             expect(cm.inputs.helmOptions.version).toBe("v1.19.1");
         }
+    });
+});
+
+describe("services", () => {
+    const api = { name: "api", port: 80, namespace: "payments", routes: ["/api", "/v2"], workload: { image: "example/api:1.4.2", targetPort: 8080, readinessPath: "/healthz" } };
+    const legacy = { name: "ledger", port: 8080, namespace: "finance", podLabels: { "app.kubernetes.io/name": "ledger" }, failover: { healthCheck: { path: "/ready" } } };
+    const raw = { ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1", services: { api: { replicas: 3 } } }, { name: "zone2", context: "zone2" }],
+        services: [api, legacy] };
+
+    it("gives each service its own MMZS, failover policies and permission, and selects its MeshServices by name and namespace", async () => {
+        await run(raw);
+        const mmzs = rec.ofType(TYPES.mmzs).map(r => r.inputs);
+        expect(mmzs.map(m => m.metadata.name)).toEqual(["api", "ledger"]);
+        expect(mmzs[1].spec).toEqual({
+            selector: { meshService: { matchLabels: { "kuma.io/display-name": "ledger", "k8s.kuma.io/namespace": "finance" } } },
+            ports: [{ port: 8080, name: "http", appProtocol: "http" }],
+        });
+        expect(rec.ofType(TYPES.kuma("MeshRetry")).map(r => r.name)).toEqual(["api-retry", "ledger-retry"]);
+        // Its own failover override, over the stack-wide settings.
+        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "ledger-health-check").inputs.spec.to[0].default.http.path).toBe("/ready");
+        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "api-health-check").inputs.spec.to[0].default.http.path).toBe("/");
+        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "ledger-gateways-only").inputs.spec.targetRef)
+            .toEqual({ kind: "Dataplane", labels: { "app.kubernetes.io/name": "ledger", "k8s.kuma.io/namespace": "finance" } });
+        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "api-gateways-only").inputs.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "api", "k8s.kuma.io/namespace": "payments" } });
+    });
+
+    it("routes every service on every zone's gateway, deploys only what has a workload, and labels the namespaces it did not create", async () => {
+        await run(raw);
+        for (const zone of ["zone1", "zone2"]) {
+            expect(rec.one(TYPES.httpRoute, `${zone}-api`).inputs.spec.rules[0].matches.map((m: any) => m.path.value)).toEqual(["/api", "/v2"]);
+            expect(rec.one(TYPES.httpRoute, `${zone}-ledger`).inputs.spec.rules[0].backendRefs).toEqual([{ name: "ledger-mmzs-service", port: 8080 }]);
+            expect(rec.one(TYPES.service, `${zone}-ledger-mmzs-service`).inputs.spec.externalName).toBe("ledger.mzsvc.mesh.local");
+            for (const ns of ["payments", "finance"]) {
+                expect(rec.one(TYPES.namespacePatch, `${zone}-${ns}`).inputs.metadata.labels).toEqual({ "kuma.io/sidecar-injection": "enabled" });
+            }
+        }
+        expect(rec.ofType(TYPES.deployment).map(r => `${r.name}=${r.inputs.spec.replicas}`)).toEqual(["zone1-api=3", "zone2-api=2"]);
+        expect(rec.one(TYPES.deployment, "zone1-api").inputs.metadata.namespace).toBe("payments");
+        // Nothing of ledger's workload: its Service runs already.
+        expect(rec.resources.filter(r => r.custom && r.inputs?.metadata?.name === "ledger").map(r => r.type).sort()).toEqual([TYPES.httpRoute, TYPES.httpRoute, TYPES.mmzs]);
+    });
+
+    it("outputs each service, and keeps the first as multiZoneService and the zones' route", async () => {
+        const stack = await run(raw);
+        expect(Object.keys(stack.services)).toEqual(["api", "ledger"]);
+        expect(stack.services.ledger).toMatchObject({ name: "ledger", namespace: "finance", port: 8080, routes: ["/ledger"], deployed: false,
+            envoyCluster: "default_ledger_kong-mesh-system__mzsvc_8080" });
+        expect(await valueOf(stack.services.ledger.hostname)).toBe("ledger.mzsvc.mesh.local");
+        expect(stack.multiZoneService.name).toBe("api");
+        expect(await valueOf(stack.zones.zone1.route)).toBe("api");
     });
 });
 

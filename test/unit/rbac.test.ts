@@ -26,7 +26,7 @@ async function registeredKinds(raw: Record<string, unknown>, secretKeys: string[
 
 const declared = (part: ClusterPart, raw: Record<string, unknown>) => {
     const mesh = { name: "default", manage: "patch", ...(raw.mesh as object) } as { name: string; manage: "create" | "patch" | "none" };
-    return new Set(managedKinds(part, { meshName: mesh.name, meshManage: mesh.manage, gatewayClassName: "kong", systemNamespace: "kong-mesh-system" })
+    return new Set(managedKinds(part, { meshName: mesh.name, meshManage: mesh.manage, gatewayClassName: "kong", systemNamespace: "kong-mesh-system", labelledNamespaces: [] })
         .map(k => `${k.apiVersion} ${k.kind}`));
 };
 
@@ -62,7 +62,7 @@ describe("the deploy identity's RBAC", () => {
         const raw = { ...MINIMAL_CONFIG, mesh: { name: "payments", manage: "create" }, global: { context: "g", systemNamespace: "kuma-system" },
             gateway: { className: "kong-dr" } };
         const { stack } = await registeredKinds(raw);
-        const settings = { meshName: "payments", meshManage: "create" as const, gatewayClassName: "kong-dr", systemNamespace: "kuma-system" };
+        const settings = { meshName: "payments", meshManage: "create" as const, gatewayClassName: "kong-dr", systemNamespace: "kuma-system", labelledNamespaces: [] };
         expect(stack.deployerRbac).toEqual({ zone: deployerRbac("zone", settings), global: deployerRbac("global", settings) });
         const role: any = stack.deployerRbac.global.find((o: any) => o.kind === "Role");
         expect(role.metadata.namespace).toBe("kuma-system");
@@ -72,7 +72,7 @@ describe("the deploy identity's RBAC", () => {
     });
 
     it("never grants update, nor create or delete of an adopted Mesh, nor any kind beyond ours and the provider's reads", () => {
-        const settings = { meshName: "default", meshManage: "patch" as const, gatewayClassName: "kong", systemNamespace: "kong-mesh-system" };
+        const settings = { meshName: "default", meshManage: "patch" as const, gatewayClassName: "kong", systemNamespace: "kong-mesh-system", labelledNamespaces: ["finance"] };
         const rules = (["zone", "global"] as const).flatMap(p => deployerRbac(p, settings))
             .flatMap((o: any) => o.rules ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
         expect(rules.flatMap(r => r.verbs)).not.toContain("update");
@@ -84,6 +84,20 @@ describe("the deploy identity's RBAC", () => {
         expect([...writable].filter(r => !ours.has(r))).toEqual([]);
         expect([...new Set(rules.flatMap(r => r.resources))].filter(r => !ours.has(r)).sort())
             .toEqual(["endpoints", "events", "persistentvolumeclaims", "pods", "replicasets"]);
+    });
+
+    it("lets the deploy identity label the services' namespaces it did not create, and never create or delete them", async () => {
+        const services = [{ name: "api", port: 80, namespace: "payments", workload: { image: "example/api:1.0" } },
+            { name: "ledger", port: 8080, namespace: "finance", gatewaysOnly: false }, { name: "web", port: 80, gatewaysOnly: false }];
+        const { kinds, stack } = await registeredKinds({ ...MINIMAL_CONFIG, services });
+        expect(kinds.zone).toEqual(declared("zone", {}));
+        const role: any = stack.deployerRbac.zone.find((o: any) => o.kind === "ClusterRole");
+        const namespaceRules = role.rules.filter((r: any) => r.resources.includes("namespaces"));
+        expect(namespaceRules).toEqual([
+            { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "list", "watch"] },
+            { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "delete"], resourceNames: ["kong"] },
+            { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch"], resourceNames: ["finance", "payments"] },
+        ]);
     });
 
     it("is committed as generated: rbac/zone.yaml and rbac/global.yaml (npm run rbac)", () => {

@@ -1,18 +1,27 @@
 // Pure helpers: names, labels and specs, tested as plain functions (no Pulumi runtime).
 import { describe, expect, it } from "vitest";
-import { echoPodSpec, echoServicePorts } from "../../components/echo";
+import { ECHO_EXTRA_PORTS, echoPodSpec } from "../../components/echo";
 import { crossZoneFailover, kumaDuration, durationMs, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
 import { gatewayConfigurationSpec } from "../../components/gateway";
 import { meshSpec } from "../../components/mesh";
 import { meshMultiZoneServiceSpec } from "../../components/multizone-service";
-import { K8S_NAMES, multiZoneServiceHostname, zoneResourceName } from "../../components/names";
-import { httpRouteSpec, routeBackendService } from "../../components/route";
+import { K8S_NAMES, multiZoneServiceHostname, serviceNames, zoneResourceName } from "../../components/names";
+import { httpRouteSpec, routeBackendService } from "../../components/service-route";
+import { imagePullPolicy, workloadServicePorts } from "../../components/service-workload";
 import { IMAGE_REF } from "../../zones/validate";
 
 describe("names", () => {
     it("prefixes resource names with the zone", () => {
         expect(zoneResourceName("zone1", K8S_NAMES.echo)).toBe("zone1-echo");
-        expect(zoneResourceName("eu-west", K8S_NAMES.mmzsBackend)).toBe("eu-west-echo-mmzs-service");
+        expect(zoneResourceName("eu-west", serviceNames("echo").bridge)).toBe("eu-west-echo-mmzs-service");
+    });
+
+    it("derives every name of a service from the service's name, as the walkthrough named echo's", () => {
+        const echo = serviceNames("echo");
+        expect([echo.service, echo.multiZoneService, echo.route, echo.bridge, echo.permission, echo.defaultRoute])
+            .toEqual(["echo", "echo", "echo", "echo-mmzs-service", "echo-gateways-only", "/echo"]);
+        expect(echo.components).toEqual({ multiZoneService: "echo-mmzs", failover: "echo-failover", permission: "echo-permission" });
+        expect(echo.zoneObjects("zone1")).toEqual({ workload: "zone1-echo", routeComponent: "zone1-echo-route", bridge: "zone1-echo-mmzs-service", httpRoute: "zone1-echo" });
     });
 
     it("derives the MMZS hostname as Kuma's default HostnameGenerator does", () => {
@@ -37,10 +46,10 @@ describe("echo pod spec", () => {
         expect(pod.volumes ?? []).toEqual([]);
     });
 
-    it("hardens beyond restricted: read-only root, requests and limits, no token", () => {
+    it("hardens beyond restricted: read-only root, requests and limits (ephemeral storage too), no token", () => {
         expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
-        expect(container.resources.requests).toEqual({ cpu: "10m", memory: "32Mi" });
-        expect(container.resources.limits).toEqual({ cpu: "200m", memory: "64Mi" });
+        expect(container.resources.requests).toEqual({ cpu: "10m", memory: "32Mi", "ephemeral-storage": "32Mi" });
+        expect(container.resources.limits).toEqual({ cpu: "200m", memory: "64Mi", "ephemeral-storage": "128Mi" });
         expect(pod.automountServiceAccountToken).toBe(false);
     });
 
@@ -63,25 +72,37 @@ describe("echo pod spec", () => {
     });
 });
 
-describe("echo service ports", () => {
-    it("maps the configured HTTP port to the container's http port with appProtocol http", () => {
-        const http = echoServicePorts(8080).find(p => p.name === "http");
-        expect(http).toEqual({ name: "http", port: 8080, targetPort: "http", protocol: "TCP", appProtocol: "http" });
+describe("service ports", () => {
+    it("maps the configured HTTP port to the container's http port with appProtocol http, the extra ports as they are, by container port", () => {
+        const ports = workloadServicePorts({ targetPort: 1027, extraPorts: ECHO_EXTRA_PORTS }, 8080);
+        expect(ports.map(p => p.name)).toEqual(["tcp", "udp", "http", "tls"]);
+        expect(ports.find(p => p.name === "http")).toEqual({ name: "http", port: 8080, targetPort: "http", protocol: "TCP", appProtocol: "http" });
+        expect(ports.find(p => p.name === "udp")).toEqual({ name: "udp", port: 1026, targetPort: 1026, protocol: "UDP" });
+    });
+});
+
+describe("image pull policy", () => {
+    it("pulls a pinned image once per node (a zone recovers without its registry), an unpinned one every time", () => {
+        expect(imagePullPolicy("kong/go-echo:0.3.0")).toBe("IfNotPresent");
+        expect(imagePullPolicy("localhost:5000/echo@sha256:" + "a".repeat(64))).toBe("IfNotPresent");
+        expect(imagePullPolicy("localhost:5000/echo")).toBe("Always");
+        expect(imagePullPolicy("kong/go-echo:latest")).toBe("Always");
+        expect(imagePullPolicy("kong/go-echo")).toBe("Always");
     });
 });
 
 describe("route", () => {
     it("targets the ExternalName for multizone and the echo Service for local", () => {
-        expect(routeBackendService("multizone")).toBe("echo-mmzs-service");
-        expect(routeBackendService("local")).toBe("echo");
-        expect(httpRouteSpec("kong", "local", 1027).rules[0].backendRefs).toEqual([{ name: "echo", port: 1027 }]);
+        expect(routeBackendService("echo", "multizone")).toBe("echo-mmzs-service");
+        expect(routeBackendService("echo", "local")).toBe("echo");
+        expect(httpRouteSpec("echo", "kong", "local", 1027, ["/echo"]).rules[0].backendRefs).toEqual([{ name: "echo", port: 1027 }]);
     });
 });
 
 describe("MMZS and Mesh specs", () => {
     it("selects MeshServices by display name with an HTTP port", () => {
-        expect(meshMultiZoneServiceSpec("echo", 1027)).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+        expect(meshMultiZoneServiceSpec("echo", "kong", 1027)).toEqual({
+            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
     });

@@ -160,17 +160,20 @@ for (const stack of stacks) {
             it("registers each zone's objects on that zone's provider", () => {
                 const names = config.zones.map(z => z.name);
                 for (const z of config.zones) {
-                    const core: [string, string][] = [
-                        [TYPES.namespace, "kong"], [TYPES.deployment, "echo"], [TYPES.service, "echo"],
-                        [TYPES.service, "echo-mmzs-service"], [TYPES.gateway, "kong"], [TYPES.httpRoute, "echo"],
-                    ];
+                    const core: [string, string][] = [[TYPES.namespace, "kong"], [TYPES.gateway, "kong"]];
+                    for (const s of config.services) {
+                        core.push([TYPES.service, `${s.name}-mmzs-service`], [TYPES.httpRoute, s.name]);
+                        if (s.workload) core.push([TYPES.deployment, s.name], [TYPES.service, s.name]);
+                    }
                     if (config.platform.install) core.push([TYPES.release, "kong-operator"]);
                     for (const [type, k8sName] of core) {
                         expect(rec.providerName(rec.one(type, `${z.name}-${k8sName}`)), `${type} ${z.name}-${k8sName}`).toBe(z.name);
                     }
-                    const deployment = rec.one(TYPES.deployment, `${z.name}-echo`).inputs;
-                    expect(deployment.spec.replicas).toBe(z.echoReplicas);
-                    expect(deployment.spec.template.spec.containers[0].image).toBe(config.echo.image);
+                    for (const s of config.services.filter(x => x.workload)) {
+                        const deployment = rec.one(TYPES.deployment, `${z.name}-${s.name}`).inputs;
+                        expect(deployment.spec.replicas).toBe(z.services[s.name].replicas);
+                        expect(deployment.spec.template.spec.containers[0].image).toBe(s.workload!.image);
+                    }
                 }
                 const zoneObjects = rec.resources.filter(r => r.custom && r.type.startsWith("kubernetes:") && owningZone(r, names));
                 expect(zoneObjects.length).toBeGreaterThanOrEqual(config.zones.length * 6);
@@ -179,18 +182,19 @@ for (const stack of stacks) {
 
             it("puts the MMZS and every Kuma policy on the global provider", () => {
                 const globalProvider = clustersOf(config).find(c => c.name === "global")!.name;
-                expect(rec.providerName(rec.one(TYPES.mmzs, "echo-mmzs"))).toBe(globalProvider);
+                for (const s of config.services) expect(rec.providerName(rec.one(TYPES.mmzs, `${s.name}-mmzs`))).toBe(globalProvider);
                 const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
                 expect(kuma.length).toBeGreaterThan(1);
                 for (const r of kuma) expect(rec.providerName(r), `${r.type} ${r.name}`).toBe(globalProvider);
             });
 
-            it("carries each zone's failover order into the load-balancing policy", () => {
-                if (!config.failover.enabled) return;
-                const [policy] = rec.ofType(TYPES.loadBalancing);
-                const rules = policy.inputs.spec.to[0].default.localityAwareness.crossZone.failover;
+            it("carries each zone's failover order into every service's load-balancing policy", () => {
+                const policies = rec.ofType(TYPES.loadBalancing);
+                expect(policies.map(p => p.name)).toEqual(config.services.filter(s => s.failover.enabled).map(s => `${s.name}-load-balancing`));
                 const expected = config.zones.flatMap(z => z.failoverOrder.map(to => ({ from: { zones: [z.name] }, to: { type: "Only", zones: [to] } })));
-                expect(rules).toEqual([...expected, { to: { type: "Any" } }]);
+                for (const policy of policies) {
+                    expect(policy.inputs.spec.to[0].default.localityAwareness.crossZone.failover, policy.name).toEqual([...expected, { to: { type: "Any" } }]);
+                }
             });
 
             it("never uses a default provider and registers no type+name twice", () => {
@@ -237,8 +241,8 @@ for (const stack of ["staging", "prod"]) {
             }
         });
 
-        it("pins the echo image and the chart versions, and installs the platform", () => {
-            expect(config.echo.image).toMatch(/(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
+        it("pins every deployed image and the chart versions, and installs the platform", () => {
+            for (const s of config.services.filter(x => x.workload)) expect(s.workload!.image, s.name).toMatch(/(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
             const platform = raw.platform as Record<string, unknown>;
             expect(platform.certManagerVersion).toMatch(/^v?\d+\.\d+\.\d+$/);
             expect(platform.kongOperatorVersion).toMatch(/^\d+\.\d+\.\d+$/);
@@ -265,8 +269,8 @@ describe("stack prod", () => {
     });
 
     it("runs more echo replicas than the default, in every zone", () => {
-        expect(config.echo.replicas).toBeGreaterThan(DEFAULTS.echo.replicas);
-        for (const z of config.zones) expect(z.echoReplicas, z.name).toBeGreaterThan(DEFAULTS.echo.replicas);
+        expect(config.echo.workload!.replicas).toBeGreaterThan(DEFAULTS.echo.replicas);
+        for (const z of config.zones) expect(z.services.echo.replicas, z.name).toBeGreaterThan(DEFAULTS.echo.replicas);
     });
 
     it("orders failover for every zone over both other zones", () => {
@@ -274,5 +278,18 @@ describe("stack prod", () => {
         for (const z of config.zones) {
             expect([...z.failoverOrder].sort(), z.name).toEqual(names.filter(n => n !== z.name).sort());
         }
+    });
+});
+
+describe("stack staging", () => {
+    const { raw, secretKeys } = loadStack("staging");
+    const config = parseConfig(raw, secretKeys);
+
+    it("runs echo deployed as the walkthrough did, and wires DR for a Service it does not deploy, in a namespace it did not create", () => {
+        const [echo, billing] = config.services;
+        const walkthrough = parseConfig({ zones: raw.zones, global: raw.global, echo: { image: "kong/go-echo:0.3.0", replicas: 2 } }).echo;
+        expect(echo).toEqual(walkthrough);
+        expect(billing).toMatchObject({ name: "billing", namespace: "billing", routes: ["/billing", "/invoices"], workload: undefined });
+        expect(billing.failover.healthCheck.path).toBe("/healthz");
     });
 });
