@@ -26,10 +26,6 @@
 # token is signed offline with the sandbox's own key (kumactl generate user-token) and written
 # to <dir>/global/kuma/admin-token.
 
-KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
-KUMA_GLOBAL_MODE="${SANDBOX_GLOBAL_MODE:-kubernetes}"
-[[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||
-  { echo "sandbox: SANDBOX_GLOBAL_MODE must be kubernetes or universal, not '$KUMA_GLOBAL_MODE'" >&2; exit 2; }
 KUMA_CP_USER="system:serviceaccount:$GLOBAL_NAMESPACE:kuma-control-plane"
 KUMA_CHART_JS="$SCRIPT_DIR/sandbox/kuma-chart.js"
 # The image the chart would run the zone proxies with; kwok never pulls it.
