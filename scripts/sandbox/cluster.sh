@@ -218,18 +218,13 @@ cluster_any_running() {
 # Deployment scaled right after start-apiserver rolled out in 1.5s). Left running, they retry
 # all through the outage and, by client-go's watch back-off (up to 30s, doubled by jitter), see
 # the apiserver again only 30-90s after it is back (measured: 53s and 84s for that Deployment).
-freeze_cluster() {
-  local c=$1 comp pidf
+freeze_cluster() { signal_cluster "$1" STOP; }
+thaw_cluster() { signal_cluster "$1" CONT; }
+signal_cluster() { # <cluster> <signal>: to every running component but the apiserver
+  local c=$1 sig=$2 comp pidf
   for comp in kube-controller-manager kube-scheduler kwok kuma-cp; do
     pidf=$(pidfile_of "$c" "$comp")
-    pid_alive "$pidf" && kill -STOP "$(<"$pidf")" 2>/dev/null || true
-  done
-}
-thaw_cluster() {
-  local c=$1 comp pidf
-  for comp in kube-controller-manager kube-scheduler kwok kuma-cp; do
-    pidf=$(pidfile_of "$c" "$comp")
-    pid_alive "$pidf" && kill -CONT "$(<"$pidf")" 2>/dev/null || true
+    pid_alive "$pidf" && kill "-$sig" "$(<"$pidf")" 2>/dev/null || true
   done
 }
 
