@@ -28,7 +28,10 @@
 #                      its own SANDBOX_DIR and a SANDBOX_PORT_BASE at least 10*clusters away.
 #   SANDBOX_GLOBAL     the cluster of the global control plane: it gets namespace kong-mesh-system
 #                      and the global kuma-cp; every other cluster is a zone (default: global)
-#   SANDBOX_KUMA       1 (default) = run Kuma control planes (scripts/sandbox/kuma.sh); 0 = none
+#   SANDBOX_KUMA       auto (default, also when unset) = run Kuma control planes (scripts/sandbox/
+#                      kuma.sh) iff Kuma is installed: .toolchain/bin/kuma-cp and kumactl, which
+#                      scripts/toolchain.sh links there once it has checked they are Kuma 2.14.x;
+#                      1 = Kuma required (up fails at once when it is not installed); 0 = none.
 #   SANDBOX_GLOBAL_MODE  kubernetes (default) or universal: the global kuma-cp in Universal mode,
 #                      reached only through its API with a token (see scripts/sandbox/kuma.sh)
 #   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp
@@ -76,6 +79,9 @@ COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kwok)
 GLOBAL_NAMESPACE=kong-mesh-system
 KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
 KUMA_GLOBAL_MODE="${SANDBOX_GLOBAL_MODE:-kubernetes}"
+KUMA_SETTING="${SANDBOX_KUMA:-auto}"
+[[ "$KUMA_SETTING" =~ ^(auto|0|1)$ ]] ||
+  { echo "sandbox: SANDBOX_KUMA must be auto, 1 or 0, not '$KUMA_SETTING'" >&2; exit 2; }
 [[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||
   { echo "sandbox: SANDBOX_GLOBAL_MODE must be kubernetes or universal, not '$KUMA_GLOBAL_MODE'" >&2; exit 2; }
 
@@ -111,6 +117,7 @@ cmd_up() {
   [ "${SANDBOX_SKIP_CRDS:-0}" = 1 ] || check_crd_dirs
   lock
   log "sandbox $SANDBOX_DIR: up ${clusters[*]}"
+  log "$(kuma_why)"
 
   local c comp todo=()
   for c in "${clusters[@]}"; do
@@ -278,7 +285,7 @@ cmd_start_apiserver() {
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 cmd_status() {
-  local c comp running rss pid etcd=""
+  local c comp running rss pid etcd="" kuma_on=()
   pid_alive "$ETCD_DIR/etcd.pid" && etcd="etcd"
   local any=0
   for c in $(known_clusters); do
@@ -291,6 +298,7 @@ cmd_status() {
         pid=$(<"$(pidfile_of "$c" "$comp")")
         if [ "$(proc_state "$pid")" = T ]; then running+=("$comp(frozen)"); else running+=("$comp"); fi
         rss=$((rss + $(rss_kib "$pid")))
+        [ "$comp" != kuma-cp ] || kuma_on+=("$c")
       fi
     done
     local list; list=$(IFS=,; echo "${running[*]:-}")
@@ -299,6 +307,7 @@ cmd_status() {
     echo
   done
   ((any)) || echo "sandbox: no clusters in $SANDBOX_DIR" >&2
+  echo "sandbox: $(kuma_why); kuma-cp running on: $(IFS=,; echo "${kuma_on[*]:-none}")" >&2
   if [ -n "$etcd" ]; then
     echo "sandbox: shared etcd $ETCD_URL rss=$(( $(rss_kib "$(<"$ETCD_DIR/etcd.pid")") / 1024 ))MiB" >&2
   fi
@@ -327,7 +336,8 @@ main() {
     kubeconfig) cmd_kubeconfig "$@" ;;
     gateway)
       [ $# = 1 ] || die "usage: sandbox.sh gateway <zone>"
-      check_names "$1"; kuma_enabled || die "the gateway stand-in needs Kuma (SANDBOX_KUMA=1)"
+      check_names "$1"
+      kuma_enabled || die "the gateway stand-in needs the zone's Kuma control plane; $(kuma_why)$(kuma_installed || echo ". $(kuma_missing_message)")"
       component_running "$1" kuma-cp || die "$1: no kuma-cp running (run: sandbox.sh up)"
       kuma_gateway "$1" ;;
     -h | --help | help) usage ;;

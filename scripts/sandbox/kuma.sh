@@ -31,7 +31,32 @@ KUMA_CHART_JS="$SCRIPT_DIR/sandbox/kuma-chart.js"
 # The image the chart would run the zone proxies with; kwok never pulls it.
 KUMA_DP_IMAGE=kong/kuma-dp:2.14.3
 
-kuma_enabled() { [ "${SANDBOX_KUMA:-1}" = 1 ]; }
+# Kuma is installed when scripts/toolchain.sh has linked both binaries into .toolchain/bin (it
+# does so only after checking that they are Kuma 2.14.x).
+kuma_installed() { [ -x "$ROOT/.toolchain/bin/kuma-cp" ] && [ -x "$ROOT/.toolchain/bin/kumactl" ]; }
+# Whether the Kuma control planes run (SANDBOX_KUMA, see scripts/sandbox.sh).
+kuma_enabled() {
+  case "$KUMA_SETTING" in
+    0) return 1 ;;
+    1) return 0 ;; # kuma_check has failed already when it is not installed
+    *) kuma_installed ;;
+  esac
+}
+# kuma_why: one line saying whether the Kuma control planes run, and why
+kuma_why() {
+  local bins=".toolchain/bin/kuma-cp and kumactl"
+  case "$KUMA_SETTING" in
+    0) echo "Kuma control planes: none (SANDBOX_KUMA=0)" ;;
+    1) if kuma_installed; then echo "Kuma control planes: run (SANDBOX_KUMA=1, required; installed: $bins)"
+      else echo "Kuma control planes: required (SANDBOX_KUMA=1) but not installed (no $bins): up fails"; fi ;;
+    *) if kuma_installed; then echo "Kuma control planes: run (installed: $bins; SANDBOX_KUMA=0 for none)"
+      else echo "Kuma control planes: none (not installed: no $bins; SANDBOX_KUMA=1 to require them)"; fi ;;
+  esac
+}
+# kuma_check: with SANDBOX_KUMA=1, fail (before anything starts) unless Kuma is installed
+kuma_check() {
+  if [ "$KUMA_SETTING" = 1 ] && ! kuma_installed; then die "$(kuma_missing_message)"; fi
+}
 kuma_role() { if [ "$1" = "$KUMA_GLOBAL_CLUSTER" ]; then echo global; else echo zone; fi; }
 kuma_universal() { [ "$1" = "$KUMA_GLOBAL_CLUSTER" ] && [ "$KUMA_GLOBAL_MODE" = universal ]; }
 kuma_dir() { printf '%s/kuma' "$(cdir "$1")"; }

@@ -154,6 +154,7 @@ wait_for() {
 }
 
 need_bins() {
+  kuma_check
   local b missing=()
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl openssl curl \
     $(kuma_enabled && echo kuma-cp kumactl); do
