@@ -18,6 +18,11 @@
 #
 # Ports: PORT_BASE + 1000 + 10*index + (0 API http, 1 API https, 2 dp-server, 3 diagnostics,
 # 4 KDS (global), 5 admission webhooks, 6 monitoring assignment, 7 inter-cp).
+# Not all of them on loopback: the official kuma-cp binds five of its servers on every interface
+# (0.0.0.0), because Kuma has a port setting for each but no address setting: dp-server and MADS
+# (monitoring assignment) on a zone CP, KDS on the global one, diagnostics and inter-CP on both.
+# Only the API (http and https) and the admission server are bound to 127.0.0.1. kuma_start logs
+# which ports of each CP are open beyond loopback.
 #
 # SANDBOX_GLOBAL_MODE=universal runs the global CP in Universal mode instead (memory store, no
 # Kubernetes: objects only through its HTTP API), as Kong Mesh's Universal or Konnect global
@@ -183,6 +188,19 @@ kuma_start() {
   echo "# kuma-cp is configured by the environment in ./env" >"$d/kuma-cp.yaml"
   spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
   log "$c: kuma-cp ($role) starting, API http://127.0.0.1:$(kuma_port "$c" api)"
+  kuma_listen_warning "$c"
+}
+
+# kuma_listen_warning <cluster>: the CP's servers that listen on every interface (see the header)
+kuma_listen_warning() {
+  local c=$1 role open p list="" local_only
+  role=$(kuma_role "$c")
+  if [ "$role" = global ]; then open="KDS:kds diagnostics:diagnostics inter-CP:inter-cp"
+  else open="dp-server:dp MADS:monitoring diagnostics:diagnostics inter-CP:inter-cp"; fi
+  for p in $open; do list+="${list:+, }${p%%:*} :$(kuma_port "$c" "${p#*:}")"; done
+  local_only="API :$(kuma_port "$c" api) and :$(kuma_port "$c" api-https)"
+  kuma_universal "$c" || local_only+=", admission server :$(kuma_port "$c" webhook)"
+  log "$c: warning: kuma-cp ($role) listens on every interface (0.0.0.0), not just loopback, with $list: Kuma has a port setting for these servers but no address setting. Its $local_only are bound to 127.0.0.1"
 }
 
 # The Universal global CP: settings are all ours (no chart renders a Universal CP's environment).
@@ -220,6 +238,7 @@ apiServer:
 EOF
   spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
   log "$c: kuma-cp (global, Universal) starting, API https://127.0.0.1:$(kuma_port "$c" api-https) (token: $d/admin-token)"
+  kuma_listen_warning "$c"
 }
 
 # An admin user token, signed offline with the sandbox's key, which the Universal CP trusts.
