@@ -51,7 +51,8 @@
 set -euo pipefail
 # Code: this file holds the settings and the commands; scripts/sandbox/ the rest, one concern a
 # file: lib.sh (output, layout, processes), etcd.sh, pki.sh, cluster.sh (the Kubernetes
-# components, fake Nodes, freeze/thaw), crds.sh, kuma.sh (the Kuma control planes).
+# components, fake Nodes, freeze/thaw), crds.sh, kuma.sh (the Kuma control planes),
+# kuma-proxies.sh (the stand-in pods their zone CPs turn into proxies).
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -102,6 +103,8 @@ source "$SCRIPT_DIR/sandbox/cluster.sh"
 source "$SCRIPT_DIR/sandbox/crds.sh"
 # shellcheck source=sandbox/kuma.sh
 source "$SCRIPT_DIR/sandbox/kuma.sh"
+# shellcheck source=sandbox/kuma-proxies.sh
+source "$SCRIPT_DIR/sandbox/kuma-proxies.sh"
 
 # ---------------------------------------------------------------------------------------------
 # commands
