@@ -32,6 +32,8 @@
 #                      kuma.sh) iff Kuma is installed: .toolchain/bin/kuma-cp and kumactl, which
 #                      scripts/toolchain.sh links there once it has checked they are Kuma 2.14.x;
 #                      1 = Kuma required (up fails at once when it is not installed); 0 = none.
+#                      Without Kuma, the global cluster gets Mesh `default` and its default
+#                      policies as Kuma's global CP creates them (scripts/sandbox/kuma-defaults.sh).
 #   SANDBOX_GLOBAL_MODE  kubernetes (default) or universal: the global kuma-cp in Universal mode,
 #                      reached only through its API with a token (see scripts/sandbox/kuma.sh)
 #   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp
@@ -52,7 +54,8 @@ set -euo pipefail
 # Code: this file holds the settings and the commands; scripts/sandbox/ the rest, one concern a
 # file: lib.sh (output, layout, processes), etcd.sh, pki.sh, cluster.sh (the Kubernetes
 # components, fake Nodes, freeze/thaw), crds.sh, kuma.sh (the Kuma control planes),
-# kuma-proxies.sh (the stand-in pods their zone CPs turn into proxies).
+# kuma-proxies.sh (the stand-in pods their zone CPs turn into proxies), kuma-defaults.sh
+# (without them: what Kuma's global CP creates at start-up).
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -105,6 +108,8 @@ source "$SCRIPT_DIR/sandbox/crds.sh"
 source "$SCRIPT_DIR/sandbox/kuma.sh"
 # shellcheck source=sandbox/kuma-proxies.sh
 source "$SCRIPT_DIR/sandbox/kuma-proxies.sh"
+# shellcheck source=sandbox/kuma-defaults.sh
+source "$SCRIPT_DIR/sandbox/kuma-defaults.sh"
 
 # ---------------------------------------------------------------------------------------------
 # commands
@@ -186,6 +191,14 @@ cmd_up() {
   if cluster_running "$global"; then
     ensure_system_namespace "$global"
     log "$global: namespace $GLOBAL_NAMESPACE present (global cluster)"
+    if kuma_enabled; then :
+    elif [ "$KUMA_GLOBAL_MODE" = universal ]; then
+      log "$global: no Mesh default here: with SANDBOX_GLOBAL_MODE=universal it lives in the Universal global CP's own store, and none runs"
+    elif ! kc "$global" get crd meshes.kuma.io -o name >/dev/null 2>&1; then
+      log "warning: $global: no Mesh default: the kuma.io CRDs are not installed (SANDBOX_SKIP_CRDS=1?)"
+    else
+      kuma_defaults_up "$global"
+    fi
   elif [[ " ${clusters[*]} " == *" $global "* ]]; then
     log "warning: global cluster $global is not running; namespace $GLOBAL_NAMESPACE not ensured"
   fi
