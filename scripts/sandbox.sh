@@ -206,6 +206,7 @@ cmd_up() {
   for c in "${clusters[@]}"; do
     log "$c: https://127.0.0.1:$(port_of "$c" kube-apiserver)  kubeconfig $(kubeconfig_of "$c")"
   done
+  kuma_enabled || kuma_absent_note
   log "up done in $(elapsed)"
 }
 

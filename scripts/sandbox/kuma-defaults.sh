@@ -2,7 +2,8 @@
 # by scripts/sandbox.sh: Mesh `default`, the default policies of the new mesh and the global
 # HostnameGenerators, on the global cluster only, stored as a Kubernetes-mode global CP stores
 # them (the chart's webhooks in place), so that the program's `mesh.manage: patch` finds the
-# same Mesh (and gives its fields back on destroy) as with a real global CP.
+# same Mesh (and gives its fields back on destroy) as with a real global CP. Also the note at the
+# end of such an `up`: what is therefore not checked, and how to install Kuma.
 #
 # Written from reading kumahq/kuma at tag v2.14.3 (no code of it is copied here):
 # - pkg/defaults/components.go, pkg/defaults/mesh.go (EnsureDefaultMeshExists): unless
@@ -170,4 +171,16 @@ spec:
   template: '$template'
 EOF
   done
+}
+
+# The end of `up` without Kuma: what is not there, and how to get it.
+kuma_absent_note() {
+  local why="Kuma is not installed"
+  [ "$KUMA_SETTING" != 0 ] || why="SANDBOX_KUMA=0"
+  log "no Kuma control plane runs ($why). Not checked therefore: Kuma's admission (its webhooks), MeshServices (zone CPs generate them), the MeshMultiZoneService status, computed gateway routes; \`npm run dr -- status\` will say NOT READY"
+  if kuma_installed; then
+    log "Kuma is installed: unset SANDBOX_KUMA (or set it to 1) to run its control planes"
+  else
+    log "$(kuma_missing_message)"
+  fi
 }
