@@ -67,6 +67,9 @@ mkdir -p "$SANDBOX_DIR"
 SANDBOX_DIR="$(cd "$SANDBOX_DIR" && pwd)"
 [[ "$SANDBOX_DIR" =~ [[:space:]] ]] && { echo "sandbox: SANDBOX_DIR must not contain white space: $SANDBOX_DIR" >&2; exit 2; }
 PORT_BASE="${SANDBOX_PORT_BASE:-16443}"
+# Kept below Linux's ephemeral port range (32768+): there any client socket may already hold one.
+{ [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 31000)); } ||
+  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..31000 (its Kuma ports stay below the ephemeral port range)" >&2; exit 2; }
 CRDS_DIR="${SANDBOX_CRDS_DIR:-$ROOT/.toolchain/crds}"
 CRD_SETS=(gateway-api kuma kong-operator)
 TIMEOUT="${SANDBOX_TIMEOUT:-180}"
@@ -88,10 +91,6 @@ KUMA_SETTING="${SANDBOX_KUMA:-auto}"
   { echo "sandbox: SANDBOX_KUMA must be auto, 1 or 0, not '$KUMA_SETTING'" >&2; exit 2; }
 [[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||
   { echo "sandbox: SANDBOX_GLOBAL_MODE must be kubernetes or universal, not '$KUMA_GLOBAL_MODE'" >&2; exit 2; }
-
-# Kept below Linux's ephemeral port range (32768+): there any client socket may already hold one.
-[[ "$PORT_BASE" =~ ^[0-9]+$ ]] && ((PORT_BASE >= 1024 && PORT_BASE <= 31000)) ||
-  { echo "sandbox: SANDBOX_PORT_BASE must be a number in 1024..31000 (its Kuma ports stay below the ephemeral port range)" >&2; exit 2; }
 
 # The rest of the sandbox, by concern (each file says what it holds).
 # shellcheck source=sandbox/lib.sh

@@ -77,6 +77,7 @@ start_controller_manager() {
   # --use-service-account-credentials=false: with per-controller ServiceAccount tokens the
   # controller manager exits (klog.Fatal in ConfigOrDie) when the apiserver is unreachable while
   # it starts its controllers, e.g. a stop-apiserver right after `up`.
+  # shellcheck disable=SC2046 # control_plane_flags is split on purpose (see there)
   spawn "$(pidfile_of "$c" kube-controller-manager)" "$(logfile_of "$c" kube-controller-manager)" \
     "$(command -v kube-controller-manager)" \
     $(control_plane_flags "$kcfg" "$port") \
@@ -95,6 +96,7 @@ start_scheduler() {
   d=$(cdir "$c"); port=$(port_of "$c" kube-scheduler)
   kcfg="$d/kubeconfigs/kube-scheduler.kubeconfig"
   port_in_use "$port" && die "$c: port $port (kube-scheduler) is in use by another process"
+  # shellcheck disable=SC2046 # control_plane_flags is split on purpose (see there)
   spawn "$(pidfile_of "$c" kube-scheduler)" "$(logfile_of "$c" kube-scheduler)" \
     "$(command -v kube-scheduler)" \
     $(control_plane_flags "$kcfg" "$port")
@@ -224,7 +226,7 @@ signal_cluster() { # <cluster> <signal>: to every running component but the apis
   local c=$1 sig=$2 comp pidf
   for comp in kube-controller-manager kube-scheduler kwok kuma-cp; do
     pidf=$(pidfile_of "$c" "$comp")
-    pid_alive "$pidf" && kill "-$sig" "$(<"$pidf")" 2>/dev/null || true
+    if pid_alive "$pidf"; then kill "-$sig" "$(<"$pidf")" 2>/dev/null || true; fi
   done
 }
 

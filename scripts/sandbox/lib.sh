@@ -95,6 +95,7 @@ spawn() {
   mkdir -p "$(dirname "$pidf")" "$(dirname "$logf")"
   rm -f "$pidf"
   printf '\n==== %s starting: %s\n' "$(date -Is)" "$*" >>"$logf"
+  # shellcheck disable=SC2016 # expanded by the inner bash
   (setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" \
     </dev/null >>"$logf" 2>&1 9>&- &)
   local i
