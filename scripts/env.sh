@@ -24,6 +24,13 @@ export PATH="$ROOT/.toolchain/bin:$ROOT/node_modules/.bin:$ROOT/node_modules/@pu
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
+# The one wording for "Kuma is not installed", for every script that needs Kuma (scripts/sandbox.sh
+# with SANDBOX_KUMA=1, ...). Kuma is the user's to install; this repository never builds it.
+kuma_missing_message() {
+  # shellcheck disable=SC2016 # $KUMA_HOME is named, not expanded
+  echo 'Kuma 2.14.x is not installed (no kuma-cp and kumactl on PATH or in $KUMA_HOME/bin). Install it: bash scripts/toolchain.sh kuma (downloads Kuma'"'"'s official release), or put an unpacked release'"'"'s bin/ on PATH or set KUMA_HOME to it; then bash scripts/toolchain.sh.'
+}
+
 # Run as a command (`bash scripts/env.sh vitest run`), it runs its arguments in this environment:
 # that is how the npm scripts get Node 22 even when npm itself was started by an older Node.
 if [ "${BASH_SOURCE[0]}" = "$0" ] && [ $# -gt 0 ]; then

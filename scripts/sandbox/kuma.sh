@@ -14,10 +14,15 @@
 #   clientConfig.url https://127.0.0.1:<port><path>, so Kuma's admission checks every object and
 #   injects the sidecar into every pod of a meshed namespace.
 # Per zone, a kwok Pod annotated kuma.io/ingress (and one kuma.io/egress) makes the zone CP create
-# its ZoneIngress (ZoneEgress): cross-zone endpoints point at the ingress.
+# its ZoneIngress (ZoneEgress): cross-zone endpoints point at the ingress (kuma-proxies.sh).
 #
 # Ports: PORT_BASE + 1000 + 10*index + (0 API http, 1 API https, 2 dp-server, 3 diagnostics,
 # 4 KDS (global), 5 admission webhooks, 6 monitoring assignment, 7 inter-cp).
+# Not all of them on loopback: the official kuma-cp binds five of its servers on every interface
+# (0.0.0.0), because Kuma has a port setting for each but no address setting: dp-server and MADS
+# (monitoring assignment) on a zone CP, KDS on the global one, diagnostics and inter-CP on both.
+# Only the API (http and https) and the admission server are bound to 127.0.0.1. kuma_start logs
+# which ports of each CP are open beyond loopback.
 #
 # SANDBOX_GLOBAL_MODE=universal runs the global CP in Universal mode instead (memory store, no
 # Kubernetes: objects only through its HTTP API), as Kong Mesh's Universal or Konnect global
@@ -26,16 +31,35 @@
 # token is signed offline with the sandbox's own key (kumactl generate user-token) and written
 # to <dir>/global/kuma/admin-token.
 
-KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
-KUMA_GLOBAL_MODE="${SANDBOX_GLOBAL_MODE:-kubernetes}"
-[[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||
-  { echo "sandbox: SANDBOX_GLOBAL_MODE must be kubernetes or universal, not '$KUMA_GLOBAL_MODE'" >&2; exit 2; }
 KUMA_CP_USER="system:serviceaccount:$GLOBAL_NAMESPACE:kuma-control-plane"
 KUMA_CHART_JS="$SCRIPT_DIR/sandbox/kuma-chart.js"
-# The image the chart would run the zone proxies with; kwok never pulls it.
-KUMA_DP_IMAGE=kong/kuma-dp:2.14.3
 
-kuma_enabled() { [ "${SANDBOX_KUMA:-1}" = 1 ]; }
+# Kuma is installed when scripts/toolchain.sh has linked both binaries into .toolchain/bin (it
+# does so only after checking that they are Kuma 2.14.x).
+kuma_installed() { [ -x "$ROOT/.toolchain/bin/kuma-cp" ] && [ -x "$ROOT/.toolchain/bin/kumactl" ]; }
+# Whether the Kuma control planes run (SANDBOX_KUMA, see scripts/sandbox.sh).
+kuma_enabled() {
+  case "$KUMA_SETTING" in
+    0) return 1 ;;
+    1) return 0 ;; # kuma_check has failed already when it is not installed
+    *) kuma_installed ;;
+  esac
+}
+# kuma_why: one line saying whether the Kuma control planes run, and why
+kuma_why() {
+  local bins=".toolchain/bin/kuma-cp and kumactl"
+  case "$KUMA_SETTING" in
+    0) echo "Kuma control planes: none (SANDBOX_KUMA=0)" ;;
+    1) if kuma_installed; then echo "Kuma control planes: run (SANDBOX_KUMA=1, required; installed: $bins)"
+      else echo "Kuma control planes: required (SANDBOX_KUMA=1) but not installed (no $bins): up fails"; fi ;;
+    *) if kuma_installed; then echo "Kuma control planes: run (installed: $bins; SANDBOX_KUMA=0 for none)"
+      else echo "Kuma control planes: none (not installed: no $bins; SANDBOX_KUMA=1 to require them)"; fi ;;
+  esac
+}
+# kuma_check: with SANDBOX_KUMA=1, fail (before anything starts) unless Kuma is installed
+kuma_check() {
+  if [ "$KUMA_SETTING" = 1 ] && ! kuma_installed; then die "$(kuma_missing_message)"; fi
+}
 kuma_role() { if [ "$1" = "$KUMA_GLOBAL_CLUSTER" ]; then echo global; else echo zone; fi; }
 kuma_universal() { [ "$1" = "$KUMA_GLOBAL_CLUSTER" ] && [ "$KUMA_GLOBAL_MODE" = universal ]; }
 kuma_dir() { printf '%s/kuma' "$(cdir "$1")"; }
@@ -162,6 +186,19 @@ kuma_start() {
   echo "# kuma-cp is configured by the environment in ./env" >"$d/kuma-cp.yaml"
   spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
   log "$c: kuma-cp ($role) starting, API http://127.0.0.1:$(kuma_port "$c" api)"
+  kuma_listen_warning "$c"
+}
+
+# kuma_listen_warning <cluster>: the CP's servers that listen on every interface (see the header)
+kuma_listen_warning() {
+  local c=$1 role open p list="" local_only
+  role=$(kuma_role "$c")
+  if [ "$role" = global ]; then open="KDS:kds diagnostics:diagnostics inter-CP:inter-cp"
+  else open="dp-server:dp MADS:monitoring diagnostics:diagnostics inter-CP:inter-cp"; fi
+  for p in $open; do list+="${list:+, }${p%%:*} :$(kuma_port "$c" "${p#*:}")"; done
+  local_only="API :$(kuma_port "$c" api) and :$(kuma_port "$c" api-https)"
+  kuma_universal "$c" || local_only+=", admission server :$(kuma_port "$c" webhook)"
+  log "$c: warning: kuma-cp ($role) listens on every interface (0.0.0.0), not just loopback, with $list: Kuma has a port setting for these servers but no address setting. Its $local_only are bound to 127.0.0.1"
 }
 
 # The Universal global CP: settings are all ours (no chart renders a Universal CP's environment).
@@ -199,6 +236,7 @@ apiServer:
 EOF
   spawn "$pidf" "$logf" env "${envs[@]}" "$(command -v kuma-cp)" run --config-file="$d/kuma-cp.yaml" --log-level=info
   log "$c: kuma-cp (global, Universal) starting, API https://127.0.0.1:$(kuma_port "$c" api-https) (token: $d/admin-token)"
+  kuma_listen_warning "$c"
 }
 
 # An admin user token, signed offline with the sandbox's key, which the Universal CP trusts.
@@ -246,42 +284,6 @@ kuma_wait() {
   log "$c: kuma-cp ($(kuma_role "$c")) ready, webhooks registered on https://127.0.0.1:$(kuma_port "$c" webhook)"
 }
 
-# A zone's ZoneIngress and ZoneEgress, from kwok Pods the zone CP's pod controller turns into them
-# (as from the chart's ingress/egress Deployments). The public address is a documentation address:
-# no Envoy runs here, the CP only needs it to build other zones' endpoints.
-kuma_zone_proxies() {
-  local c=$1 idx
-  idx=$(cluster_index "$c")
-  {
-    zone_proxy_yaml ingress 10001 "kuma.io/ingress: enabled, kuma.io/ingress-public-address: \"192.0.2.$((idx + 1))\", kuma.io/ingress-public-port: \"10001\""
-    echo ---
-    zone_proxy_yaml egress 10002 "kuma.io/egress: enabled"
-  } | kc "$c" apply --server-side --force-conflicts --field-manager=sandbox -f - >/dev/null
-}
-
-zone_proxy_yaml() { # <ingress|egress> <port> <annotations, flow style>
-  cat <<EOF
-apiVersion: v1
-kind: Service
-metadata: {name: kuma-$1, namespace: $GLOBAL_NAMESPACE}
-spec:
-  selector: {app: kuma-$1}
-  ports: [{name: $1, port: $2, targetPort: $2, protocol: TCP}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: kuma-$1
-  namespace: $GLOBAL_NAMESPACE
-  labels: {app: kuma-$1}
-  annotations: {$3}
-spec:
-  containers:
-  - {name: $1, image: "$KUMA_DP_IMAGE", ports: [{containerPort: $2, name: $1}]}
-EOF
-}
-
-zone_ingress_exists() { [ -n "$(kc "$1" -n "$GLOBAL_NAMESPACE" get zoneingresses -o name 2>/dev/null)" ]; }
 # KDS works both ways once the global's Mesh has reached the zone and the zone shows as online.
 zone_connected() {
   kc "$1" get meshes -o name 2>/dev/null | grep -q . &&
@@ -315,39 +317,4 @@ kuma_up() {
     wait_for "$c: ZoneIngress" "$(pidfile_of "$c" kuma-cp)" "$(logfile_of "$c" kuma-cp)" zone_ingress_exists "$c"
     log "$c: zone CP connected to $KUMA_GLOBAL_CLUSTER, ZoneIngress present"
   done
-}
-
-# kuma_gateway <zone>: what Kong Operator would run in the zone's `kong` namespace (it does not run
-# here): a data-plane Pod with the gateway labels and kuma.io/gateway: enabled, which the zone CP
-# turns into a delegated-gateway Dataplane. No Envoy connects, so the DataplaneInsight a connected
-# proxy would have is written with the CP's own identity (the webhook allows only the CP to): the
-# inspect API (/meshes/<mesh>/dataplanes/<name>/_config) needs it to compute the proxy's config.
-# The namespace comes from `pulumi up`; the mesh from the namespace's Dataplanes.
-KUMA_GATEWAY_POD=kong-gateway-standin
-kuma_gateway() {
-  local c=$1 mesh
-  kc "$c" get namespace kong -o name >/dev/null 2>&1 || die "$c: no namespace kong yet (run pulumi up first)"
-  kc "$c" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF2
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $KUMA_GATEWAY_POD
-  namespace: kong
-  labels: {app.kubernetes.io/name: kong-gateway, app.kubernetes.io/part-of: mesh-dr}
-  annotations: {kuma.io/gateway: enabled}
-spec:
-  containers:
-  - {name: proxy, image: "kong/kong-gateway:3.11", ports: [{containerPort: 8000, name: proxy}]}
-EOF2
-  wait_for "$c: Dataplane of the gateway stand-in" "$(pidfile_of "$c" kuma-cp)" "$(logfile_of "$c" kuma-cp)" \
-    kc "$c" -n kong get dataplane "$KUMA_GATEWAY_POD"
-  mesh=$(kc "$c" -n kong get dataplane "$KUMA_GATEWAY_POD" -o jsonpath='{.mesh}')
-  kubectl --kubeconfig "$(kuma_dir "$c")/kubeconfig" apply --server-side --field-manager=sandbox -f - >/dev/null <<EOF2
-apiVersion: kuma.io/v1alpha1
-kind: DataplaneInsight
-metadata: {name: $KUMA_GATEWAY_POD, namespace: kong, labels: {kuma.io/mesh: $mesh}}
-mesh: $mesh
-status: {}
-EOF2
-  log "$c: gateway stand-in $KUMA_GATEWAY_POD.kong; its config: curl http://127.0.0.1:$(kuma_port "$c" api)/meshes/$mesh/dataplanes/$KUMA_GATEWAY_POD.kong/_config"
 }
