@@ -52,7 +52,7 @@ No Kuma control plane runs: $([ -x .toolchain/bin/kuma-cp ] && echo "SANDBOX_KUM
 with the real CRDs, but nothing checks what only Kuma does: its admission of our objects, the
 MeshServices it generates, the MMZS status, the gateways' computed routes. So
 \`npm run dr -- status --stack sandbox\` says NOT READY. To run the real control planes:
-  $(source scripts/toolchain/kuma.sh && kuma_missing_message)
+  $(kuma_missing_message)
 then run npm start again.
 MSG
 fi

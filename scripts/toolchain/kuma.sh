@@ -1,5 +1,6 @@
 # Kuma, a tool the user installs: never built or vendored by this project. Sourced by
-# scripts/toolchain.sh (which provides ROOT, BIN_DIR, MESH_DR_CACHE, die, warn).
+# scripts/toolchain.sh (which provides ROOT, BIN_DIR, MESH_DR_CACHE, die, warn and, from env.sh,
+# kuma_missing_message).
 #
 # Kong Mesh 2.14 runs Kuma 2.14. Accepted: kuma-cp and kumactl reporting 2.14.x, any patch: patch
 # releases keep the CRDs and the API this project is checked against (../shared/crds and
@@ -11,12 +12,6 @@
 KUMA_SERIES=2.14
 KUMA_RELEASE=2.14.3
 KUMA_BINS=(kuma-cp kumactl)
-
-kuma_missing_message() {
-  echo "Kuma $KUMA_SERIES.x is not installed (no kuma-cp and kumactl on PATH or in \$KUMA_HOME/bin)." \
-    "Install it: bash scripts/toolchain.sh kuma (downloads Kuma's official release), or put an unpacked" \
-    "release's bin/ on PATH or set KUMA_HOME to it; then bash scripts/toolchain.sh."
-}
 
 # kuma_version_of <binary>: the version it reports (2.14.3), empty when it does not answer.
 # `kuma-cp version` prints "Kuma: 2.14.3"; `kumactl version` "Client: Kuma 2.14.3" and then asks
