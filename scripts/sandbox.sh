@@ -36,7 +36,9 @@
 #                      policies as Kuma's global CP creates them (scripts/sandbox/kuma-defaults.sh).
 #   SANDBOX_GLOBAL_MODE  kubernetes (default) or universal: the global kuma-cp in Universal mode,
 #                      reached only through its API with a token (see scripts/sandbox/kuma.sh)
-#   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp
+#   SANDBOX_KUMA_PROFILE  dr (default) = every kuma-cp runs the control-plane DR profile
+#                      (docs/failover.md, components/cp-profile.ts); default = Kuma's own settings
+#   SANDBOX_KUMA_ENV   extra "KEY=VALUE ..." settings for every kuma-cp (after the profile's)
 #   SANDBOX_CRDS_DIR   CRD directory (default <repo>/.toolchain/crds, filled by toolchain.sh crds)
 #   SANDBOX_SKIP_CRDS  1 = do not install CRDs
 #   SANDBOX_TIMEOUT    seconds to wait for each readiness check (default 180)
@@ -87,6 +89,9 @@ GLOBAL_NAMESPACE=kong-mesh-system
 KUMA_GLOBAL_CLUSTER="${SANDBOX_GLOBAL:-global}"
 KUMA_GLOBAL_MODE="${SANDBOX_GLOBAL_MODE:-kubernetes}"
 KUMA_SETTING="${SANDBOX_KUMA:-auto}"
+KUMA_PROFILE="${SANDBOX_KUMA_PROFILE:-dr}"
+[[ "$KUMA_PROFILE" =~ ^(dr|default)$ ]] ||
+  { echo "sandbox: SANDBOX_KUMA_PROFILE must be dr or default, not '$KUMA_PROFILE'" >&2; exit 2; }
 [[ "$KUMA_SETTING" =~ ^(auto|0|1)$ ]] ||
   { echo "sandbox: SANDBOX_KUMA must be auto, 1 or 0, not '$KUMA_SETTING'" >&2; exit 2; }
 [[ "$KUMA_GLOBAL_MODE" =~ ^(kubernetes|universal)$ ]] ||

@@ -132,6 +132,17 @@ kuma_render_chart() {
   node "$KUMA_CHART_JS" "$d/chart.yaml" env >"$d/chart.env"
 }
 
+# kuma_profile_env <global|zone> <array name>: appends the control-plane profile's settings
+# (SANDBOX_KUMA_PROFILE: the DR profile the docs recommend, or Kuma's defaults), generated from the
+# one table in components/cp-profile.ts, so the sandbox runs what users are told to install.
+kuma_profile_env() {
+  local -n into=$2
+  local lines
+  lines=$(node -r ts-node/register/transpile-only "$ROOT/dr/profile.ts" env "$1" "$KUMA_PROFILE") ||
+    die "dr/profile.ts env $1 $KUMA_PROFILE failed"
+  mapfile -t -O "${#into[@]}" into <<<"$lines"
+}
+
 kuma_start() {
   local c=$1 d role pidf logf
   d=$(kuma_dir "$c"); role=$(kuma_role "$c")
@@ -177,6 +188,7 @@ kuma_start() {
       KUMA_MULTIZONE_ZONE_GLOBAL_ADDRESS="grpcs://127.0.0.1:$(kuma_port "$KUMA_GLOBAL_CLUSTER" kds)"
       KUMA_MULTIZONE_ZONE_KDS_ROOT_CA_FILE="$(kuma_dir "$KUMA_GLOBAL_CLUSTER")/certs/ca.crt")
   fi
+  kuma_profile_env "$role" envs
   # Extra settings for experiments, e.g. SANDBOX_KUMA_ENV="KUMA_X=1 KUMA_Y=2".
   # shellcheck disable=SC2206
   [ -z "${SANDBOX_KUMA_ENV:-}" ] || envs+=(${SANDBOX_KUMA_ENV})
@@ -220,6 +232,7 @@ kuma_start_universal() {
     KUMA_MONITORING_ASSIGNMENT_SERVER_PORT="$(kuma_port "$c" monitoring)"
     KUMA_INTER_CP_SERVER_PORT="$(kuma_port "$c" inter-cp)" KUMA_INTER_CP_CATALOG_INSTANCE_ADDRESS=127.0.0.1
   )
+  kuma_profile_env global envs
   # shellcheck disable=SC2206
   [ -z "${SANDBOX_KUMA_ENV:-}" ] || envs+=(${SANDBOX_KUMA_ENV})
   printf '%s\n' "${envs[@]}" >"$d/env"

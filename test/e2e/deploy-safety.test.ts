@@ -4,8 +4,8 @@
 // one recovery command (also after a kill that cut short a file the state backend was saving);
 // and no secret in any log, preview, output or state file of all that.
 // The sandbox runs without Kuma control planes: these steps are about what the engine and the
-// API servers do, and nothing here needs Kuma's computed state. The Mesh `default` the global CP
-// would create is created by the admin instead, so the Mesh is adopted (patched) as in real use.
+// API servers do, and nothing here needs Kuma's computed state. The sandbox creates Mesh `default`
+// as the global CP does at start-up, so the Mesh is adopted (patched) as in real use.
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -25,7 +25,7 @@ const ZONES = ["zone1", "zone2"] as const;
 const STACK = project.stackName;
 /** Every kind the program manages, to find its objects (by label) on the clusters. */
 const OUR_KINDS = {
-    zone: ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "gatewayconfigurations.gateway-operator.konghq.com",
+    zone: ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "networkpolicies.networking.k8s.io", "gatewayconfigurations.gateway-operator.konghq.com",
         "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io"],
     global: ["meshes.kuma.io", "meshmultizoneservices.kuma.io", "meshhealthchecks.kuma.io", "meshcircuitbreakers.kuma.io", "meshretries.kuma.io",
         "meshtimeouts.kuma.io", "meshloadbalancingstrategies.kuma.io", "meshproxypatches.kuma.io", "meshtrafficpermissions.kuma.io"],
@@ -210,8 +210,6 @@ async function expectConverged() {
 beforeAll(async () => {
     process.env.PULUMI_DEBUG_COMMANDS = "true";
     sandbox.run("up", ...CLUSTERS);
-    // What the global control plane does at start-up: create Mesh `default`, which we adopt.
-    sandbox.kubectl("global", ["apply", "-f", "-"], YAML.stringify({ apiVersion: "kuma.io/v1alpha1", kind: "Mesh", metadata: { name: "default" } }));
     // The administrator's one step: apply the generated RBAC; the deploy identity is in the group.
     for (const zone of ZONES) sandbox.kubectl(zone, ["apply", "-f", "-"], rbacYaml("zone"));
     sandbox.kubectl("global", ["apply", "-f", "-"], rbacYaml("global"));
@@ -300,16 +298,16 @@ describe("two `up`s of one stack at once", () => {
 });
 
 describe("an interrupted `up` and the one recovery command", () => {
-    /** Every object the interrupted `up` was to create is there once: zone2's 9, the 8 global ones. */
+    /** Every object the interrupted `up` was to create is there once: zone2's 10, the 8 global ones. */
     const expectAllCreated = () => {
         const objects = objectsOnClusters();
-        expect(objects.filter(o => o.startsWith("zone2 "))).toHaveLength(9);
+        expect(objects.filter(o => o.startsWith("zone2 "))).toHaveLength(10);
         expect(objects.filter(o => o.startsWith("global Mesh") && !o.includes("/default"))).toHaveLength(8);
     };
     const recover = () => ok(start("bash", [path.join(ROOT, "scripts", "recover.sh"), STACK]).done);
 
     /**
-     * Starts an `up` that creates 16 objects and updates a Deployment, and hits it with `signal`
+     * Starts an `up` that creates zone2's objects and the global ones and updates a Deployment, and hits it with `signal`
      * while zone2's Deployment is being created. Returns the pending operations the state then holds.
      */
     async function interruptedUp(signal: "SIGKILL" | "SIGINT", replicas: number): Promise<{ run: Run; pending: string[] }> {

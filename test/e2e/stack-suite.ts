@@ -82,11 +82,12 @@ export function stackSuite(opts: { kuma: boolean; portBase: number }): void {
         const gwc = sandbox.get(zone, ["-n", "kong", KINDS.gatewayConfiguration, "kong"]);
         expect(gwc.spec.dataPlaneOptions.deployment.podTemplateSpec.metadata.annotations["kuma.io/gateway"]).toBe("enabled");
         expect(sandbox.get(zone, ["-n", "kong", "poddisruptionbudget", "echo"]).spec.maxUnavailable).toBe(1);
+        expect(sandbox.get(zone, ["-n", "kong", "networkpolicy", "echo"]).spec.podSelector.matchLabels).toEqual({ app: "echo" });
     }
 
     /** Objects of ours (by label) still on a cluster, as `kind/name`. */
     function leftovers(zone: string): string[] {
-        const kinds = ["deployments", "services", "poddisruptionbudgets", KINDS.route, KINDS.gateway, KINDS.gatewayClass,
+        const kinds = ["deployments", "services", "poddisruptionbudgets", "networkpolicies.networking.k8s.io", KINDS.route, KINDS.gateway, KINDS.gatewayClass,
             KINDS.gatewayConfiguration, KINDS.mmzs, KINDS.mesh, ...KUMA_POLICIES.map(k => `${k}.kuma.io`), "namespaces"];
         // Kuma's own copies of our global objects (synced to the zones over KDS) are not ours to delete.
         const list = sandbox.get(zone, [kinds.join(","), "-A", "-l", "app.kubernetes.io/managed-by=mesh-dr,kuma.io/origin!=global"]);
