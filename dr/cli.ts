@@ -2,6 +2,7 @@
 // mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...` (see the README).
 import * as path from "node:path";
 import { Options, USAGE, parseArgs } from "./args";
+import { sandboxBackend } from "./backend";
 import { DrillReport, Interrupted, defaultOutDir, drill, repairLeftover } from "./drill";
 import { DrError } from "./errors";
 import { DrStack } from "./stack";
@@ -14,7 +15,10 @@ const log = (line: string) => process.stderr.write(`[dr] ${line}\n`);
 
 /** Runs one command; returns the process exit code. */
 export async function run(o: Options, out: (s: string) => void = s => process.stdout.write(s + "\n")): Promise<number> {
-    const s = await DrStack.open(o.stack, path.resolve(o.dir ?? REPO), { urls: o.cp, service: o.cpService });
+    const dir = path.resolve(o.dir ?? REPO);
+    const backend = sandboxBackend(o.stack, dir, REPO, process.env);
+    if (backend) log(`stack ${o.stack}: the sandbox's backend ${backend.PULUMI_BACKEND_URL}, as npm start uses it (set PULUMI_BACKEND_URL for another)`);
+    const s = await DrStack.open(o.stack, dir, { urls: o.cp, service: o.cpService }, backend);
     try {
         if (o.command === "status") {
             const r = await status(s, { preview: o.preview });

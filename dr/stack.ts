@@ -68,15 +68,16 @@ export class DrStack {
 
     /**
      * Opens a deployed stack of the project in `workDir`. Kubeconfig contents (secrets) go to a
-     * private temp file, removed by `close()`; their text is never printed.
+     * private temp file, removed by `close()`; their text is never printed. `envVars`: extra
+     * environment of its Pulumi runs (the backend, see dr/backend.ts).
      */
-    static async open(name: string, workDir: string, cp: ControlPlaneOptions): Promise<DrStack> {
+    static async open(name: string, workDir: string, cp: ControlPlaneOptions, envVars?: Record<string, string>): Promise<DrStack> {
         let stack: Stack;
         try {
-            stack = await LocalWorkspace.selectStack({ stackName: name, workDir });
+            stack = await LocalWorkspace.selectStack({ stackName: name, workDir }, { envVars });
         } catch {
             // Only now list them: one engine call less on the usual path.
-            const known = await LocalWorkspace.create({ workDir }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
+            const known = await LocalWorkspace.create({ workDir, envVars }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
             throw DrError.bad("--stack", name, `is not a stack of the project in ${workDir}`,
                 known.length ? `use one of: ${known.join(", ")}` : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory (and PULUMI_BACKEND_URL for its backend)");
         }
