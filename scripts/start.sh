@@ -74,7 +74,9 @@ MSG
 cat <<MSG
   npm run sandbox:status     (every cluster and control plane, with ports and memory)
 
-Preview a change:   source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi preview --stack sandbox --diff
-Destroy the stack:  source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi destroy --stack sandbox --yes
+Preview a change:   PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE bash scripts/env.sh pulumi preview --stack $stack --diff
+Destroy the stack:  PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE bash scripts/env.sh pulumi destroy --stack $stack --yes
+  (scripts/env.sh runs pulumi with the toolchain and a temp folder of its own, removed when it
+  ends: the Kubernetes provider leaves a copy of each kubeconfig, keys included, in TMPDIR)
 Stop the clusters and control planes:  npm run sandbox:down
 MSG

@@ -402,8 +402,7 @@ check() {
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; }
 
-CLEANUP=()
-trap 'rm -rf "${CLEANUP[@]}"' EXIT
+# CLEANUP and its EXIT trap: scripts/env.sh.
 
 targets=()
 for a in "$@"; do
