@@ -2,6 +2,7 @@
 // mesh-dr's DR tool: `npm run dr -- status|drill|repair --stack NAME ...`, `profile ...` (see docs/dr-tool.md).
 import * as path from "node:path";
 import { Options, USAGE, parseArgs } from "./args";
+import { sandboxBackend } from "./backend";
 import { DrillReport, Interrupted, defaultOutDir, drill, repairLeftover } from "./drill";
 import { DrError } from "./errors";
 import { envLines, helmValues } from "./profile";
@@ -19,7 +20,10 @@ export async function run(o: Options, out: (s: string) => void = s => process.st
         out(o.profile.form === "helm" ? helmValues(o.profile.role, o.profile.chart) : envLines(o.profile.role, "dr"));
         return 0;
     }
-    const s = await DrStack.open(o.stack, path.resolve(o.dir ?? REPO), { urls: o.cp, service: o.cpService });
+    const dir = path.resolve(o.dir ?? REPO);
+    const backend = sandboxBackend(o.stack, dir, REPO, process.env);
+    if (backend) log(`stack ${o.stack}: the sandbox's backend ${backend.PULUMI_BACKEND_URL}, as npm start uses it (set PULUMI_BACKEND_URL for another)`);
+    const s = await DrStack.open(o.stack, dir, { urls: o.cp, service: o.cpService }, backend);
     try {
         if (o.command === "status") {
             const r = await status(s, { preview: o.preview });

@@ -29,8 +29,9 @@ export interface StackOutputs {
 }
 
 /**
- * A run's temp dir (`mesh-dr-dr-<pid>-…`) holds the stack's kubeconfig contents while it runs. A
- * run killed with SIGKILL cannot delete it: the next run does, once that pid is gone.
+ * A run's temp dir (`mesh-dr-dr-<pid>-…`) holds the stack's kubeconfig contents while it runs, and
+ * is its Pulumi runs' TMPDIR: the Kubernetes provider leaves a copy of each kubeconfig there (see
+ * scripts/env.sh). A run killed with SIGKILL cannot delete it: the next run does, once that pid is gone.
  */
 export const TEMP_PREFIX = "mesh-dr-dr-";
 const TEMP_DIR_PID = new RegExp(`^${TEMP_PREFIX}(\\d+)-`);
@@ -68,15 +69,27 @@ export class DrStack {
 
     /**
      * Opens a deployed stack of the project in `workDir`. Kubeconfig contents (secrets) go to a
-     * private temp file, removed by `close()`; their text is never printed.
+     * private temp file, removed by `close()`; their text is never printed. `envVars`: extra
+     * environment of its Pulumi runs (the backend, see dr/backend.ts).
      */
-    static async open(name: string, workDir: string, cp: ControlPlaneOptions): Promise<DrStack> {
+    static async open(name: string, workDir: string, cp: ControlPlaneOptions, envVars: Record<string, string> = {}): Promise<DrStack> {
+        removeDeadRunsTempDirs();
+        const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
+        try {
+            return await DrStack.load(name, workDir, cp, { ...envVars, TMPDIR: tempDir }, tempDir);
+        } catch (e) {
+            fs.rmSync(tempDir, { recursive: true, force: true });
+            throw e;
+        }
+    }
+
+    private static async load(name: string, workDir: string, cp: ControlPlaneOptions, envVars: Record<string, string>, tempDir: string): Promise<DrStack> {
         let stack: Stack;
         try {
-            stack = await LocalWorkspace.selectStack({ stackName: name, workDir });
+            stack = await LocalWorkspace.selectStack({ stackName: name, workDir }, { envVars });
         } catch {
             // Only now list them: one engine call less on the usual path.
-            const known = await LocalWorkspace.create({ workDir }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
+            const known = await LocalWorkspace.create({ workDir, envVars }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
             throw DrError.bad("--stack", name, `is not a stack of the project in ${workDir}`,
                 known.length ? `use one of: ${known.join(", ")}` : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory (and PULUMI_BACKEND_URL for its backend)");
         }
@@ -93,8 +106,6 @@ export class DrStack {
             throw DrError.bad("--stack", name, "has no outputs (never deployed?)", `run pulumi up --stack ${name} first`);
         }
         const outputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value])) as unknown as StackOutputs;
-        removeDeadRunsTempDirs();
-        const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
         const clusterOf = (name: string, c: { kubeconfig?: string; context?: string }) => {
             let file = c.kubeconfig;
             if (file && isKubeconfigContents(file)) {
@@ -118,7 +129,6 @@ export class DrStack {
         if (config.global.kind === "api") controlPlanes.set("global", new ControlPlane("global", new KumaApiTransport(apiConnection(config.global.api))));
         for (const key of Object.keys(cp.urls)) {
             if (!controlPlanes.has(key)) {
-                fs.rmSync(tempDir, { recursive: true, force: true });
                 throw DrError.bad("--cp", `${key}=${cp.urls[key]}`, `names no zone of stack ${name}`, `use a zone name (${[...zones.keys()].join(", ")}) or global`);
             }
         }

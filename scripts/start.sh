@@ -23,14 +23,16 @@ mapfile -t clusters < <(node -e '
 step "sandbox clusters: ${clusters[*]}"
 bash scripts/sandbox.sh up "${clusters[@]}"
 
-# A local file backend: state stays in this clone, outside git.
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}"
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-sandbox}"
-mkdir -p "$ROOT/.pulumi-state"
-step "pulumi up (stack sandbox, backend $PULUMI_BACKEND_URL)"
-pulumi stack select --create sandbox --non-interactive >/dev/null
+# A local file backend: state stays in this clone, outside git. Where, from the file the DR tool
+# reads too (dr/backend.ts), so that it finds this stack by itself.
+read -r stack state_dir passphrase < <(node -p 'const b = require("./scripts/sandbox-backend.json"); [b.stack, b.stateDir, b.passphrase].join(" ")')
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$ROOT/$state_dir}"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-$passphrase}"
+mkdir -p "$ROOT/$state_dir"
+step "pulumi up (stack $stack, backend $PULUMI_BACKEND_URL)"
+pulumi stack select --create "$stack" --non-interactive >/dev/null
 # --refresh: `npm run sandbox:down` wipes the clusters, and the state must notice before it converges.
-pulumi up --stack sandbox --yes --non-interactive --skip-preview --suppress-progress --refresh
+pulumi up --stack "$stack" --yes --non-interactive --skip-preview --suppress-progress --refresh
 
 # Kuma control planes run when Kuma is installed (scripts/toolchain/kuma.sh).
 kuma=false
@@ -41,7 +43,7 @@ if $kuma; then
 fi
 
 step "stack outputs"
-pulumi stack output --stack sandbox --json
+pulumi stack output --stack "$stack" --json
 
 echo
 echo "Done in $((SECONDS - started))s."
@@ -72,7 +74,9 @@ MSG
 cat <<MSG
   npm run sandbox:status     (every cluster and control plane, with ports and memory)
 
-Preview a change:   source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi preview --stack sandbox --diff
-Destroy the stack:  source scripts/env.sh && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE pulumi destroy --stack sandbox --yes
+Preview a change:   PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE bash scripts/env.sh pulumi preview --stack $stack --diff
+Destroy the stack:  PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE=$PULUMI_CONFIG_PASSPHRASE bash scripts/env.sh pulumi destroy --stack $stack --yes
+  (scripts/env.sh runs pulumi with the toolchain and a temp folder of its own, removed when it
+  ends: the Kubernetes provider leaves a copy of each kubeconfig, keys included, in TMPDIR)
 Stop the clusters and control planes:  npm run sandbox:down
 MSG

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The offline toolchain: builds the tools this project needs from published Go modules (through
 # the wrapper modules in tools/) and puts them into .toolchain/bin/ (git-ignored), which
-# scripts/env.sh puts first on PATH.
+# scripts/env.sh puts first on PATH; Pulumi's plugins stay off PATH (see DIST_DIR below).
 #
 #   bash scripts/toolchain.sh               all binaries, the provider plugin registration, Kuma's
 #                                           links if it is installed, the CRDs
@@ -55,6 +55,12 @@ ALL_BINS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserve
   kube-controller-manager kube-scheduler kubectl etcd kwok actionlint)
 
 BIN_DIR=$ROOT/.toolchain/bin
+# Pulumi's own layout. The CLI looks for the plugins it bundles (the Node language host and
+# pulumi-resource-pulumi-nodejs, which runs dynamic providers) next to its real executable, and
+# warns "using <plugin> from $PATH" on every run for any plugin it finds on PATH instead. So a
+# pulumi built here runs from this directory, with those two beside it as Pulumi's release
+# archive has them, and the Kubernetes provider is only in Pulumi's plugin cache.
+DIST_DIR=$MESH_DR_CACHE/dist/pulumi-$PULUMI_VERSION
 TOOLS=$ROOT/tools
 CACHE_BIN=$MESH_DR_CACHE/bin
 LOG_DIR=$MESH_DR_CACHE/logs
@@ -247,25 +253,64 @@ build_one() { # build_one <name>: build into the cache unless already there
   esac
 }
 
-# ensure <name>: .toolchain/bin/<name> -> a binary on PATH of the right version, else the cache.
+# ensure <name>: .toolchain/bin/<name> -> a binary on PATH of the right version (for pulumi: a
+# release's, its language host beside it), else the cache (for pulumi: DIST_DIR). The plugins get
+# no link there (and lose one an older toolchain made): the language host is part of pulumi's
+# directory, the provider is registered from the cache.
 ensure() {
   local name=$1 ver p
   ver=$(want_version "$name")
-  if p=$(find_on_path "$name" "$ver"); then
+  case $name in
+    pulumi-language-nodejs) rm -f "$BIN_DIR/$name"; ensure pulumi; return ;;
+    pulumi-resource-kubernetes) rm -f "$BIN_DIR/$name"; build_one "$name"; return ;;
+  esac
+  if p=$(find_on_path "$name" "$ver") &&
+    { [ "$name" != pulumi ] || [ -x "$(dirname "$(readlink -f "$p")")/pulumi-language-nodejs" ]; }; then
     [ "$(readlink "$BIN_DIR/$name" 2>/dev/null)" = "$p" ] || echo "==> $name $ver: using $p from PATH"
     link "$name" "$p"
     return 0
   fi
-  # The language host that ships next to a PATH pulumi of the right version matches it best.
-  if [ "$name" = pulumi-language-nodejs ]; then
-    p=$(readlink "$BIN_DIR/pulumi" 2>/dev/null || true)
-    if [ -n "$p" ] && [ "${p#"$CACHE_BIN"/}" = "$p" ] && [ -x "$(dirname "$p")/pulumi-language-nodejs" ]; then
-      link "$name" "$(dirname "$p")/pulumi-language-nodejs"
-      return 0
-    fi
-  fi
   build_one "$name"
-  link "$name" "$CACHE_BIN/$name-$ver"
+  if [ "$name" = pulumi ]; then
+    assemble_dist
+    link pulumi "$DIST_DIR/pulumi"
+  else
+    link "$name" "$CACHE_BIN/$name-$ver"
+  fi
+}
+
+# DIST_DIR: pulumi and the language host as hard links into the cache, and the Node SDK's
+# dynamic-provider script from the CLI's own sdk module (the file Pulumi's release ships).
+assemble_dist() {
+  build_one pulumi-language-nodejs
+  mkdir -p "$DIST_DIR"
+  place ln "$CACHE_BIN/pulumi-$PULUMI_VERSION" "$DIST_DIR/pulumi"
+  place ln "$CACHE_BIN/pulumi-language-nodejs-$LANGHOST_VERSION" "$DIST_DIR/pulumi-language-nodejs"
+  if [ ! -x "$DIST_DIR/pulumi-resource-pulumi-nodejs" ]; then
+    module_dir github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+    place cp "$MODULE_DIR/nodejs/dist/pulumi-resource-pulumi-nodejs" "$DIST_DIR/pulumi-resource-pulumi-nodejs"
+  fi
+}
+
+# place ln|cp <src> <dest>: dest as a hard link to src, or an executable copy of it (module files
+# are read-only), unless it is one already; renamed into place, so a concurrent run never sees
+# it half there.
+place() {
+  local tmp=$3.$$.tmp
+  case $1 in
+    ln) [ "$2" -ef "$3" ] && return 0; ln -f "$2" "$tmp" ;;
+    cp) install -m 0755 "$2" "$tmp" ;;
+  esac
+  mv -f "$tmp" "$3"
+}
+
+# installed_path <name>: where the toolchain keeps <name> (the plugins are off PATH, see DIST_DIR).
+installed_path() {
+  case $1 in
+    pulumi-language-nodejs) echo "$(dirname "$(readlink -f "$BIN_DIR/pulumi" || echo "$BIN_DIR/pulumi")")/$1" ;;
+    pulumi-resource-kubernetes) echo "$CACHE_BIN/$1-$(want_version "$1")" ;;
+    *) echo "$BIN_DIR/$1" ;;
+  esac
 }
 
 # Registers the provider plugin in the Pulumi plugin cache ($PULUMI_HOME/plugins, default
@@ -283,7 +328,7 @@ register_provider() {
   plugin_listed "$v" && return 0
   echo "==> registering the kubernetes $v resource plugin with pulumi (${PULUMI_HOME:-~/.pulumi}/plugins)"
   "$BIN_DIR/pulumi" plugin install resource kubernetes "$v" \
-    --file "$(readlink -f "$BIN_DIR/pulumi-resource-kubernetes")" >/dev/null ||
+    --file "$(installed_path pulumi-resource-kubernetes)" >/dev/null ||
     die "pulumi plugin install resource kubernetes $v --file ... failed"
   plugin_listed "$v" || die "pulumi plugin ls does not list kubernetes $v after installing it"
 }
@@ -319,13 +364,13 @@ check() {
   for name in "${ALL_BINS[@]}"; do
     want=$(want_version "$name")
     have=-
-    if [ -e "$BIN_DIR/$name" ]; then
-      p=$(readlink -f "$BIN_DIR/$name")
+    if [ -e "$(installed_path "$name")" ]; then
+      p=$(readlink -f "$(installed_path "$name")")
       if has_version_command "$name"; then
-        have=$(reported_version "$name" "$BIN_DIR/$name")
+        have=$(reported_version "$name" "$p")
         [ -n "$have" ] || have="?"
       else
-        have="($(basename "$p" | sed "s/^$name-//"))"
+        have="($([ "$p" -ef "$CACHE_BIN/$name-$want" ] && echo "$want" || echo other))"
       fi
       status="present -> $p"
       if has_version_command "$name" && [ "$have" != "$want" ]; then status="WRONG VERSION -> $p"; rc=1; fi
@@ -357,8 +402,7 @@ check() {
 
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "${BASH_SOURCE[0]}"; }
 
-CLEANUP=()
-trap 'rm -rf "${CLEANUP[@]}"' EXIT
+# CLEANUP and its EXIT trap: scripts/env.sh.
 
 targets=()
 for a in "$@"; do
@@ -387,7 +431,9 @@ prebuilt() {
   case $1 in crds | kuma | kuma-links | pulumi-resource-kubernetes | pulumi-language-nodejs) return 1 ;; esac
   local v
   v=$(want_version "$1")
-  [ -x "$CACHE_BIN/$1-$v" ] || find_on_path "$1" "$v" >/dev/null
+  # pulumi's directory (DIST_DIR) holds the language host too.
+  { [ -x "$CACHE_BIN/$1-$v" ] && { [ "$1" != pulumi ] || [ -x "$CACHE_BIN/pulumi-language-nodejs-$LANGHOST_VERSION" ]; }; } ||
+    find_on_path "$1" "$v" >/dev/null
 }
 all_prebuilt=true
 for t in "${targets[@]}"; do prebuilt "$t" || { all_prebuilt=false; break; }; done

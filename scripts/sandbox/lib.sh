@@ -89,14 +89,15 @@ port_in_use() { ss -Hltn "( sport = :$1 )" 2>/dev/null | grep -q .; }
 proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
 
 # spawn <pidfile> <logfile> <binary> <args...>: start a daemon in its own session, detached from
-# our stdio and lock, and record its pid
+# our stdio and lock, and record its pid. It outlives this run, so it gets the system temp folder,
+# not the run's (scripts/env.sh), which goes when the run ends.
 spawn() {
   local pidf=$1 logf=$2; shift 2
   mkdir -p "$(dirname "$pidf")" "$(dirname "$logf")"
   rm -f "$pidf"
   printf '\n==== %s starting: %s\n' "$(date -Is)" "$*" >>"$logf"
   # shellcheck disable=SC2016 # expanded by the inner bash
-  (setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" \
+  (TMPDIR=$MESH_DR_SYSTEM_TMPDIR setsid bash -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidf" "$@" \
     </dev/null >>"$logf" 2>&1 9>&- &)
   local i
   for i in $(seq 1 100); do

@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
@@ -42,11 +43,15 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 function start(cmd: string, args: string[], stdinFile?: string): { child: ChildProcess; done: Promise<Run> } {
     const t0 = Date.now();
     const stdin = stdinFile === undefined ? "ignore" : fs.openSync(stdinFile, "r");
-    const child = spawn(cmd, args, { cwd: project.dir, detached: true, stdio: [stdin, "pipe", "pipe"], env: process.env });
+    // A temp folder of its own, removed when it ends, as the docs tell a CI job that runs pulumi
+    // itself: the Kubernetes provider leaves a copy of each kubeconfig in TMPDIR (scripts/env.sh).
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "run-"));
+    const child = spawn(cmd, args, { cwd: project.dir, detached: true, stdio: [stdin, "pipe", "pipe"], env: { ...process.env, TMPDIR: tmp } });
     let stdout = "", stderr = "";
     child.stdout!.on("data", d => { stdout += d; });
     child.stderr!.on("data", d => { stderr += d; });
     const done = new Promise<Run>(resolve => child.on("close", (code, signal) => {
+        fs.rmSync(tmp, { recursive: true, force: true });
         transcript.push(`$ ${cmd} ${args.join(" ")}\n${stdout}\n${stderr}`);
         resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
     }));
@@ -421,15 +426,50 @@ describe("destroy with the deploy identity, and secrets", () => {
         const backendFiles = fs.readdirSync(project.stateDir, { recursive: true, encoding: "utf8" })
             .map(f => path.join(project.stateDir, f)).filter(f => fs.statSync(f).isFile());
         const stackFile = path.join(project.dir, `Pulumi.${STACK}.yaml`);
+        // The temp folders: the system's, where the Kubernetes provider would leave a kubeconfig<digits>
+        // copy of each kubeconfig, and the runs' private ones in it (scripts/env.sh); this test's own
+        // files (the sandbox, its keys) aside. A run that ended (its pid gone) took its folder along.
+        const systemTmp = process.env.MESH_DR_SYSTEM_TMPDIR ?? os.tmpdir();
+        const runPrefix = /^MESH_DR_RUN_TMP_PREFIX=(\S+)$/m.exec(fs.readFileSync(path.join(ROOT, "scripts", "env.sh"), "utf8"))![1];
+        const since = fs.statSync(root).birthtimeMs;
+        const stat = (f: string) => fs.statSync(f, { throwIfNoEntry: false });
+        const walk = (d: string): string[] => {
+            try {
+                return fs.readdirSync(d, { withFileTypes: true }).flatMap(e => {
+                    const f = path.join(d, e.name);
+                    return f === root ? [] : e.isDirectory() ? walk(f) : e.isFile() ? [f] : [];
+                });
+            } catch {
+                return []; // gone meanwhile, or another user's
+            }
+        };
+        const isCopy = (f: string) => /^kubeconfig\d+$/.test(path.basename(f));
+        const topFiles = fs.readdirSync(systemTmp, { withFileTypes: true }).filter(e => e.isFile()).map(e => path.join(systemTmp, e.name));
+        const runDirs = fs.readdirSync(systemTmp).filter(e => e.startsWith(runPrefix)).map(e => path.join(systemTmp, e));
+        const ended = runDirs.filter(d => !alive(Number(path.basename(d).slice(runPrefix.length).split("-")[0])));
+        const leftovers = [
+            ...topFiles.filter(f => isCopy(f) && (stat(f)?.mtimeMs ?? 0) >= since),
+            ...ended.flatMap(d => (stat(d)?.birthtimeMs ?? 0) >= since ? [`${d} (its run ended)`] : walk(d).filter(isCopy)),
+        ];
+        const tmpFiles = [...topFiles, ...runDirs.flatMap(walk)];
+        const readable = (f: string) => {
+            try {
+                return fs.statSync(f).size < 16 << 20 ? [fs.readFileSync(f, "utf8")] : []; // a kubeconfig is small
+            } catch {
+                return []; // gone meanwhile, or another user's
+            }
+        };
         const haystacks: [string, string][] = [
             ...transcript.map((t, i): [string, string] => [`run ${i}: ${t.split("\n")[0]}`, t]),
             ...[...backendFiles, stackFile].map((f): [string, string] => [f, fs.readFileSync(f, "utf8")]),
+            ...tmpFiles.flatMap(f => readable(f).map((t): [string, string] => [f, t])),
         ];
         expect(backendFiles.length).toBeGreaterThan(3); // the stack, its history and backups
         expect(transcript.length).toBeGreaterThan(20);
+        expect(leftovers).toEqual([]);
         const found = haystacks.flatMap(([where, text]) =>
             Object.entries(secrets).filter(([, s]) => text.includes(s)).map(([what]) => `${what} in ${where}`));
         expect(found).toEqual([]);
-        console.log(`scanned ${transcript.length} runs' output and ${backendFiles.length + 1} state files for ${Object.keys(secrets).length} secrets`);
+        console.log(`scanned ${transcript.length} runs' output, ${backendFiles.length + 1} state files and ${tmpFiles.length} temp files (${systemTmp}, ${runDirs.length} run folders) for ${Object.keys(secrets).length} secrets`);
     });
 });

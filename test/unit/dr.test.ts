@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs } from "../../dr/args";
+import { sandboxBackend } from "../../dr/backend";
 import { drillSummary, formatSummary } from "../../dr/cli";
 import { sandboxLayout } from "../../dr/cluster";
 import type { DrillReport } from "../../dr/drill";
@@ -43,6 +44,28 @@ describe("dr command line", () => {
         expect(fail(["status", "--stack", "s", "--cp", "zone1"])).toContain('--cp: "zone1" is not NAME=URL');
         expect(fail(["status", "--stack", "s", "--zone", "zone1"])).toContain("does not apply to status");
         expect(fail(["status", "--stack"])).toContain("--stack: \"\" needs a value");
+    });
+});
+
+describe("the backend of the DR tool's Pulumi runs", () => {
+    const project = path.resolve(__dirname, "../..");
+    const sandboxState = `file://${project}/.pulumi-state`;
+
+    it("is the sandbox's, as npm start uses it, for stack sandbox in the project directory with no backend set", () => {
+        expect(sandboxBackend("sandbox", project, project, {})).toEqual({ PULUMI_BACKEND_URL: sandboxState, PULUMI_CONFIG_PASSPHRASE: "sandbox" });
+        expect(sandboxBackend("sandbox", `${project}/dr/..`, project, { PULUMI_BACKEND_URL: "" })?.PULUMI_BACKEND_URL).toBe(sandboxState);
+        // A passphrase the user set wins, also an empty one (as start.sh's ${PULUMI_CONFIG_PASSPHRASE-sandbox}).
+        expect(sandboxBackend("sandbox", project, project, { PULUMI_CONFIG_PASSPHRASE: "" })?.PULUMI_CONFIG_PASSPHRASE).toBe("");
+    });
+
+    it("is Pulumi's choice for any other stack, directory or a backend set", () => {
+        expect(sandboxBackend("prod", project, project, {})).toBeUndefined();
+        expect(sandboxBackend("sandbox", "/elsewhere", project, {})).toBeUndefined();
+        expect(sandboxBackend("sandbox", project, project, { PULUMI_BACKEND_URL: "file:///state" })).toBeUndefined();
+    });
+
+    it("comes from the file start.sh reads", () => {
+        expect(fs.readFileSync(path.join(project, "scripts", "start.sh"), "utf8")).toContain('require("./scripts/sandbox-backend.json")');
     });
 });
 
