@@ -53,9 +53,6 @@ export function workloadLabels(service: string) {
     return { app: service };
 }
 
-/** The echo workload's selector labels. */
-export const ECHO_LABELS = workloadLabels(K8S_NAMES.echo);
-
 /** Marks every object this program manages, so users and tests can find them. */
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "mesh-dr" } as const;
 

@@ -9,8 +9,8 @@ import { DEFAULT_CP_SERVICE } from "./stack";
 export const USAGE = `usage: npm run dr -- <command> --stack NAME [options]
 
 commands:
-  status                 readiness per zone, from the live systems; exit 1 when not ready
-  drill --zone Z --fault echo|service|gateway|zone
+  status                 readiness per zone and service, from the live systems; exit 1 when not ready
+  drill --zone Z --fault echo|service|gateway|zone [--service NAME]
                          break one thing in zone Z, record the gateways' configs, restore, report
   repair                 put back a fault a killed drill left behind
   profile --helm global|zone [--chart kong-mesh|kuma]
@@ -23,6 +23,8 @@ options:
   --dir DIR              the project's directory (default: this repository)
   --json                 machine-readable output
   --no-preview           status: skip the refresh-preview for pending changes
+  --service NAME         drill: the service to fault and to read on the gateways (default: the first of the stack's services)
+  --ready-wait SECONDS   drill: longest wait for every gateway to be ready before the fault (default 120)
   --repeat N             drill: N drills in a row; prints median and max (default 1)
   --hold SECONDS         drill: longest the fault stays in if a gateway keeps the zone (default 2 × the model's cross-zone worst case)
   --recover-timeout S    drill: longest wait for every gateway to be back (default 180)
@@ -30,8 +32,9 @@ options:
   --probe URL...         drill: also send requests through these gateway URLs (bounded)
   --probe-interval MS    time between one URL's requests (default 200)
   --probe-max N          most requests per URL and drill (default 3000)
-  --out DIR              drill: where the report goes (default dr-reports/<stack>/<time>-<zone>-<fault>)
-  --yes                  drill: required on clusters that are not the local sandbox
+  --out DIR              drill: where the report goes (default dr-reports/<stack>/<time>-<zone>-<service>-<fault>)
+  --yes                  drill: required on clusters that are not the local sandbox, and for the echo and
+                         service faults on a service mesh-dr does not deploy
   --cp NAME=URL          a control plane's API (NAME: a zone or global); default: the sandbox's
                          loopback port, else the API server's service proxy to --cp-service
   --cp-service NAME      the control plane's Service in the system namespace (default ${DEFAULT_CP_SERVICE})`;
@@ -47,6 +50,8 @@ export interface Options {
     preview: boolean;
     zone?: string;
     fault?: FaultKind;
+    service?: string;
+    readyWaitSeconds: number;
     repeat: number;
     holdSeconds?: number;
     recoverTimeoutSeconds: number;
@@ -74,7 +79,7 @@ export function parseArgs(argv: string[]): Options {
         throw DrError.bad("command", command ?? "", "is not a command", `use one of: ${COMMANDS.join(", ")} (npm run dr -- --help)`);
     }
     const o: Options = {
-        command: command as Command, stack: "", json: false, preview: true, repeat: 1, recoverTimeoutSeconds: 180, intervalMs: 250,
+        command: command as Command, stack: "", json: false, preview: true, repeat: 1, readyWaitSeconds: 120, recoverTimeoutSeconds: 180, intervalMs: 250,
         probes: [], probeIntervalMs: 200, probeMax: 3000, yes: false, cp: {}, cpService: DEFAULT_CP_SERVICE,
     };
     let fault: string | undefined;
@@ -93,6 +98,8 @@ export function parseArgs(argv: string[]): Options {
             case "--no-preview": o.preview = false; break;
             case "--zone": o.zone = value(); break;
             case "--fault": fault = value(); break;
+            case "--service": o.service = value(); break;
+            case "--ready-wait": o.readyWaitSeconds = positive(flag, value(), "give seconds, e.g. --ready-wait 120"); break;
             case "--repeat": o.repeat = positive(flag, value(), "give a whole number of drills, e.g. --repeat 5"); break;
             case "--hold": o.holdSeconds = positive(flag, value(), "give seconds, e.g. --hold 30"); break;
             case "--recover-timeout": o.recoverTimeoutSeconds = positive(flag, value(), "give seconds, e.g. --recover-timeout 180"); break;
@@ -138,8 +145,9 @@ export function parseArgs(argv: string[]): Options {
     if (o.command === "drill") {
         if (!o.zone) throw DrError.bad("--zone", "", "is missing", "name the zone to break, e.g. --zone zone1");
         o.fault = parseFault(fault);
-    } else if (fault !== undefined || o.zone !== undefined) {
-        throw DrError.bad(fault !== undefined ? "--fault" : "--zone", fault ?? o.zone, `does not apply to ${o.command}`, "drop it, or use the drill command");
+    } else {
+        const [flag, v] = ([["--fault", fault], ["--zone", o.zone], ["--service", o.service]] as const).find(([, x]) => x !== undefined) ?? [];
+        if (flag) throw DrError.bad(flag, v, `does not apply to ${o.command}`, "drop it, or use the drill command");
     }
     return o;
 }

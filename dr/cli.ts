@@ -35,12 +35,13 @@ export async function run(o: Options, out: (s: string) => void = s => process.st
             out(o.json ? JSON.stringify({ repaired: m ?? null }) : m ? `repaired: ${m.fault} in zone ${m.zone}` : "nothing to repair");
             return 0;
         }
+        const service = s.service(o.service).name;
         const reports: DrillReport[] = [];
-        const base = o.out ?? defaultOutDir(s.workDir, s.name, o.zone!, o.fault!);
+        const base = o.out ?? defaultOutDir(s.workDir, s.name, o.zone!, service, o.fault!);
         for (let i = 0; i < o.repeat; i++) {
             if (o.repeat > 1) log(`drill ${i + 1}/${o.repeat}`);
             const r = await drill(s, {
-                zone: o.zone!, fault: o.fault!, holdSeconds: o.holdSeconds ?? 2 * s.outputs.failover.otherZoneWorstCaseSeconds,
+                zone: o.zone!, fault: o.fault!, service, readyWaitSeconds: o.readyWaitSeconds, holdSeconds: o.holdSeconds ?? 2 * s.outputs.failover.otherZoneWorstCaseSeconds,
                 recoverTimeoutSeconds: o.recoverTimeoutSeconds, intervalMs: o.intervalMs, probes: o.probes,
                 probe: { intervalMs: o.probeIntervalMs, maxRequests: o.probeMax, timeoutMs: 2000 },
                 yes: o.yes, cpService: o.cpService, outDir: o.repeat > 1 ? path.join(base, String(i + 1)) : base, log,
@@ -60,6 +61,7 @@ export interface DrillSummary {
     stack: string;
     zone: string;
     fault: string;
+    service: string;
     drills: number;
     failoverSeconds?: { median: number; max: number; n: number };
     recoverySeconds?: { median: number; max: number; n: number };
@@ -77,7 +79,7 @@ export function drillSummary(reports: DrillReport[]): DrillSummary {
         return { median, max, n };
     };
     return {
-        stack: reports[0].stack, zone: reports[0].zone, fault: reports[0].fault, drills: reports.length,
+        stack: reports[0].stack, zone: reports[0].zone, fault: reports[0].fault, service: reports[0].service, drills: reports.length,
         failoverSeconds: secs(reports.map(r => r.failoverMs)), recoverySeconds: secs(reports.map(r => r.recoveryMs)),
         problems: reports.flatMap(r => r.problems), notes: [...new Set(reports.flatMap(r => r.notes))], reports: reports.map(r => r.files?.html ?? ""),
     };
@@ -85,7 +87,7 @@ export function drillSummary(reports: DrillReport[]): DrillSummary {
 
 export function formatSummary(s: DrillSummary): string {
     const f = (x?: { median: number; max: number; n: number }) => x ? `median ${x.median.toFixed(2)} s, max ${x.max.toFixed(2)} s (${x.n} of ${s.drills})` : "not observed";
-    return [`${s.fault} fault in ${s.zone}, ${s.drills} drill(s):`, `  time to fail over: ${f(s.failoverSeconds)}`, `  time to recover:   ${f(s.recoverySeconds)}`,
+    return [`${s.fault} fault in ${s.zone} (service ${s.service}), ${s.drills} drill(s):`, `  time to fail over: ${f(s.failoverSeconds)}`, `  time to recover:   ${f(s.recoverySeconds)}`,
         ...s.problems.map(p => `  problem: ${p}`), ...s.notes.map(n => `  note: ${n}`)].join("\n");
 }
 

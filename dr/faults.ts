@@ -18,9 +18,10 @@ export function parseFault(value: string | undefined): FaultKind {
 
 /** What a fault changed, enough to put it back. */
 export interface Undo {
-    /** echo: the Deployment's replicas before. */
+    /** echo (the scale fault): the Deployment behind the service and its replicas before. */
+    deployment?: string;
     replicas?: number;
-    /** service: the echo Service's ports before. */
+    /** service: the Service's ports before. */
     ports?: unknown[];
     /** gateway: the GatewayConfiguration's data-plane replicas before (null: unset). */
     gatewayReplicas?: number | null;
@@ -32,8 +33,17 @@ export interface Marker {
     stack: string;
     zone: string;
     fault: FaultKind;
+    /** The service the echo and service faults act on; absent in a marker of a version before services: echo in kong. */
+    service?: FaultService;
     startedAt: string;
     undo: Undo;
+}
+
+/** A service as a fault needs it: its Kubernetes Service's name, namespace and port. */
+export interface FaultService {
+    name: string;
+    namespace: string;
+    port: number;
 }
 
 /** Where a stack's marker lives (outside git: see .gitignore). */
@@ -69,23 +79,41 @@ export interface FaultTarget {
     /** The zone's control plane system namespace and Deployment (real clusters' zone fault). */
     systemNamespace: string;
     controlPlaneService: string;
-    echoPort: number;
+    service: FaultService;
 }
 
 const NS = K8S_NAMES.namespace;
 const GATEWAY_CONFIGURATION = "gatewayconfigurations.gateway-operator.konghq.com";
 const GATEWAY_SELECTOR = Object.entries(GATEWAY_POD_LABELS).map(([k, v]) => `${k}=${v}`).join(",");
 
+/**
+ * The one Deployment whose pods the Service selects: the scale fault's target. Found by the
+ * Service's selector, since a Service mesh-dr does not deploy may run from a Deployment of any name.
+ */
+async function deploymentBehind(c: Cluster, svc: FaultService): Promise<any> {
+    const selector: Record<string, string> = (await c.get(["-n", svc.namespace, "service", svc.name]))?.spec?.selector ?? {};
+    const list: any[] = (await c.get(["-n", svc.namespace, "deployments"]))?.items ?? [];
+    const found = Object.keys(selector).length === 0 ? [] : list.filter(d => Object.entries(selector).every(([k, v]) => d.spec?.template?.metadata?.labels?.[k] === v));
+    if (found.length !== 1) {
+        throw new DrError(`${c.name}: the echo (scale) fault needs one Deployment behind Service ${svc.namespace}/${svc.name}, found ${JSON.stringify(found.map(d => d.metadata.name))}. ` +
+            "Fix: drill the service fault (--fault service) instead");
+    }
+    return found[0];
+}
+
 /** Reads what undoes the fault and records it in the marker file, before anything is broken. */
 export async function prepare(file: string, m: Omit<Marker, "undo">, t: FaultTarget): Promise<Marker> {
     const c = t.cluster;
     const undo: Undo = {};
     switch (m.fault) {
-        case "echo":
-            undo.replicas = (await c.get(["-n", NS, "deployment", K8S_NAMES.echo])).spec.replicas;
+        case "echo": {
+            const d = await deploymentBehind(c, t.service);
+            undo.deployment = d.metadata.name;
+            undo.replicas = d.spec.replicas;
             break;
+        }
         case "service":
-            undo.ports = (await c.get(["-n", NS, "service", K8S_NAMES.echo])).spec.ports;
+            undo.ports = (await c.get(["-n", t.service.namespace, "service", t.service.name])).spec.ports;
             break;
         case "gateway": {
             const gc = await c.get(["-n", NS, GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration]);
@@ -108,14 +136,15 @@ export async function inject(m: Marker, t: FaultTarget): Promise<void> {
     const c = t.cluster;
     switch (m.fault) {
         case "echo":
-            await c.kubectl(["-n", NS, "scale", `deployment/${K8S_NAMES.echo}`, "--replicas=0"]);
+            await c.kubectl(["-n", t.service.namespace, "scale", `deployment/${m.undo.deployment}`, "--replicas=0"]);
             break;
         case "service": {
-            // The walkthrough's "wrong destination port": the Service's echo port moved, so the
-            // zone's MeshService no longer has the port the MMZS and the route use. (A wrong
-            // targetPort alone leaves Kuma's endpoints as they are: only Envoy would notice.)
-            const ports = (m.undo.ports as any[]).map(p => p.port === t.echoPort ? { ...p, port: t.echoPort + 1 } : p);
-            await c.kubectl(["-n", NS, "patch", "service", K8S_NAMES.echo, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }])]);
+            // The walkthrough's "wrong destination port": the Service's port moved, so the zone's
+            // MeshService no longer has the port the MMZS and the route use. (A wrong targetPort
+            // alone leaves Kuma's endpoints as they are: only Envoy would notice.)
+            const { name, namespace, port } = t.service;
+            const ports = (m.undo.ports as any[]).map(p => p.port === port ? { ...p, port: port + 1 } : p);
+            await c.kubectl(["-n", namespace, "patch", "service", name, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }])]);
             break;
         }
         case "gateway":
@@ -138,10 +167,14 @@ export async function restore(file: string, m: Marker, t: FaultTarget): Promise<
     const u = m.undo;
     switch (m.fault) {
         case "echo":
-            if (u.replicas !== undefined) await c.kubectl(["-n", NS, "scale", `deployment/${K8S_NAMES.echo}`, `--replicas=${u.replicas}`]);
+            // A marker of a version before services names no Deployment: it scaled echo.
+            if (u.replicas !== undefined) await c.kubectl(["-n", t.service.namespace, "scale", `deployment/${u.deployment ?? K8S_NAMES.echo}`, `--replicas=${u.replicas}`]);
             break;
         case "service":
-            if (u.ports) await c.kubectl(["-n", NS, "patch", "service", K8S_NAMES.echo, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: u.ports }])]);
+            if (u.ports) {
+                await c.kubectl(["-n", t.service.namespace, "patch", "service", t.service.name, "--type=json", "-p",
+                    JSON.stringify([{ op: "replace", path: "/spec/ports", value: u.ports }])]);
+            }
             break;
         case "gateway":
             if (u.gatewayReplicas !== undefined) {

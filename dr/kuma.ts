@@ -127,13 +127,6 @@ export class Xds {
         return this.ofType(TYPE.cluster)[name];
     }
 
-    /** The one cluster whose name matches, e.g. the MMZS's; fails when none or several do. */
-    clusterMatching(re: RegExp): string {
-        const names = this.clusterNames().filter(n => re.test(n));
-        if (names.length !== 1) throw new Error(`expected one cluster matching ${re}, found ${JSON.stringify(names)} among ${JSON.stringify(this.clusterNames())}`);
-        return names[0];
-    }
-
     /** The cluster's endpoints by locality, lowest priority number (most preferred) first. */
     localities(clusterName: string): Locality[] {
         const cla = this.ofType(TYPE.loadAssignment)[clusterName] ?? this.cluster(clusterName)?.loadAssignment ?? {};
@@ -151,13 +144,18 @@ export class Xds {
 /** The Kong gateway stand-in `sandbox.sh gateway <zone>` creates, as a Kuma dataplane name. */
 export const GATEWAY_DATAPLANE = "kong-gateway-standin.kong";
 
-/** The name of an MMZS's Envoy cluster on a gateway: <mesh>_<name>___mzsvc_<port> (a KRI with workload identity). */
-export const MMZS_CLUSTER = /_mzsvc_/;
+/**
+ * Where a zone's gateway sends a service: the endpoints, by locality, of its MMZS's Envoy cluster
+ * (the stack's `services.<name>.envoyCluster`); fails when the gateway has no such cluster.
+ */
+export async function gatewayLocalities(cp: ControlPlane, mesh: string, envoyCluster: string, dataplane = GATEWAY_DATAPLANE): Promise<Locality[]> {
+    return serviceLocalities(await cp.proxyConfig(mesh, dataplane), envoyCluster);
+}
 
-/** Where a zone's gateway sends /echo: its MMZS cluster's endpoints, by locality. */
-export async function gatewayLocalities(cp: ControlPlane, mesh: string, dataplane = GATEWAY_DATAPLANE): Promise<Locality[]> {
-    const xds = await cp.proxyConfig(mesh, dataplane);
-    return xds.localities(xds.clusterMatching(MMZS_CLUSTER));
+/** A service's localities in a gateway config already read (one read serves every service). */
+export function serviceLocalities(xds: Xds, envoyCluster: string): Locality[] {
+    if (!xds.cluster(envoyCluster)) throw new Error(`no cluster ${envoyCluster} on the gateway (it has ${JSON.stringify(xds.clusterNames())})`);
+    return xds.localities(envoyCluster);
 }
 
 /** Localities as `priority:zone`, most preferred first, e.g. ["0:zone1", "1:zone2"]. */
@@ -165,9 +163,9 @@ export function byPriority(localities: Locality[]): string[] {
     return localities.map(l => `${l.priority}:${l.zone}`);
 }
 
-/** Whether the gateway's MMZS cluster lists exactly these `priority:zone` entries, in order. */
-export async function gatewayListsNow(cp: ControlPlane, mesh: string, expected: string[]): Promise<boolean> {
-    return JSON.stringify(byPriority(await gatewayLocalities(cp, mesh))) === JSON.stringify(expected);
+/** Whether the gateway's cluster of a service lists exactly these `priority:zone` entries, in order. */
+export async function gatewayListsNow(cp: ControlPlane, mesh: string, envoyCluster: string, expected: string[]): Promise<boolean> {
+    return JSON.stringify(byPriority(await gatewayLocalities(cp, mesh, envoyCluster))) === JSON.stringify(expected);
 }
 
 /**

@@ -47,7 +47,7 @@ export function reportHtml(r: DrillReport): string {
     const json = JSON.stringify({ data, zones: r.gateways.map(g => g.gateway) }).replace(/</g, "\\u003c");
     const rows = r.gateways.map(g => `<tr><td>${escapeHtml(g.gateway)}</td><td>${g.affected ? "yes" : "no"}</td>` +
         `<td>${g.leftAt === undefined ? "—" : seconds(g.leftAt - r.faultAt)}</td><td>${g.backAt === undefined ? "—" : seconds(g.backAt - r.restoredAt)}</td></tr>`).join("\n");
-    const title = `Drill: ${r.fault} fault in ${r.zone} (stack ${r.stack})`;
+    const title = `Drill: ${r.fault} fault in ${r.zone}, service ${r.service} (stack ${r.stack})`;
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}

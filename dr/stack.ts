@@ -21,9 +21,28 @@ export interface ControlPlaneOptions {
 
 export const DEFAULT_CP_SERVICE = "kong-mesh-control-plane";
 
+/** A service's stack output (`services.<name>`, zones/index.ts ServiceOutputs). */
+export interface ServiceOutput {
+    name: string;
+    namespace: string;
+    hostname: string;
+    port: number;
+    /** The name of its MMZS's Envoy cluster on every gateway. */
+    envoyCluster: string;
+    routes: string[];
+    /** Whether mesh-dr deploys its workload (and so may scale it or patch its Service in a drill). */
+    deployed: boolean;
+}
+
+/** A service as the DR tool checks and drills it: its stack output, and its pods' labels from the config. */
+export interface DrService extends ServiceOutput {
+    podLabels?: Record<string, string>;
+}
+
 export interface StackOutputs {
     zones: Record<string, { namespace: string; gateway: string }>;
     multiZoneService: { name: string; hostname: string; envoyCluster: string };
+    services?: Record<string, ServiceOutput>;
     globalControlPlane: { mesh: string };
     failover: { sameZoneWorstCaseSeconds: number; otherZoneWorstCaseSeconds: number };
 }
@@ -147,6 +166,30 @@ export class DrStack {
         const c = this.zones.get(name);
         if (!c) throw DrError.bad("--zone", name, `is not a zone of stack ${this.name}`, `use one of: ${this.zoneNames.join(", ")}`);
         return c;
+    }
+
+    /**
+     * The config's services, in its order, each joined with its stack output. The gateway's cluster
+     * of a service is only ever the one the stack exports: with two MMZS on a gateway no name
+     * pattern tells them apart.
+     */
+    get services(): DrService[] {
+        return this.config.services.map(c => {
+            const out = this.outputs.services?.[c.name];
+            if (!out?.envoyCluster) {
+                throw DrError.bad("--stack", this.name, `has no output services.${c.name}.envoyCluster (deployed before this service, or before per-service outputs)`,
+                    `run pulumi up --stack ${this.name}, then run the DR tool again`);
+            }
+            return { ...out, podLabels: c.podLabels };
+        });
+    }
+
+    /** `--service NAME`; undefined: the first service. */
+    service(name: string | undefined): DrService {
+        const all = this.services;
+        const s = name === undefined ? all[0] : all.find(x => x.name === name);
+        if (!s) throw DrError.bad("--service", name, `is not a service of stack ${this.name}`, `use one of: ${all.map(x => x.name).join(", ")}`);
+        return s;
     }
 
     controlPlane(cluster: string): ControlPlane {

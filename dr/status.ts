@@ -3,7 +3,7 @@
 import { CP_SETTINGS, CpTimings, PathStep, crossZoneModel, profileTimings, sumSeconds, timingsFromConfig } from "../components/cp-profile";
 import { K8S_NAMES } from "../components/names";
 import { controlPlaneNamespace } from "../zones/config";
-import { ControlPlane, Locality, byPriority, gatewayDataplanes, gatewayLocalities } from "./kuma";
+import { ControlPlane, Locality, byPriority, gatewayDataplanes, serviceLocalities } from "./kuma";
 import { helmKey } from "./profile";
 import { DrStack } from "./stack";
 
@@ -11,12 +11,18 @@ export interface Check {
     name: string;
     ok: boolean;
     detail: string;
+    /** Set on a service's checks (SERVICE_CHECKS); a zone's own checks have none. */
+    service?: string;
 }
 
 export interface ZoneStatus {
     zone: string;
+    /** The zone's checks and every service's pass. */
     ready: boolean;
+    /** The zone's checks, then each service's, in the config's order of services. */
     checks: Check[];
+    /** Each service's verdict in this zone. */
+    services: { service: string; ready: boolean }[];
     /** How fast another zone's gateway drops this one, from the control planes' settings; none with one zone. */
     failover?: FailoverStatus;
 }
@@ -49,8 +55,10 @@ export interface StatusReport {
     previewError?: string;
 }
 
-/** The checks of one zone, in the table's column order. */
-export const CHECKS = ["cluster", "zone CP", "echo", "MMZS", "gateway", "policies", "failover"] as const;
+/** The checks of one zone, in the table's column order: the zone's own, then a service's. */
+export const ZONE_CHECKS = ["cluster", "zone CP", "policies", "failover"] as const;
+export const SERVICE_CHECKS = ["MeshService", "MMZS", "gateway"] as const;
+export const CHECKS = [...ZONE_CHECKS.slice(0, 2), ...SERVICE_CHECKS, ...ZONE_CHECKS.slice(2)] as const;
 
 /** The failover policies the program creates (FailoverPolicies), as Kuma names their types in `_rules`. */
 export const FAILOVER_POLICY_TYPES = ["MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshProxyPatch", "MeshRetry", "MeshTimeout"];
@@ -87,6 +95,12 @@ export function policyTypesInRules(rules: any): string[] {
 }
 
 const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0].slice(0, 200);
+
+/** `f`'s promise, started on the first call and shared by the later ones. */
+function once<T>(f: () => Promise<T>): () => Promise<T> {
+    let p: Promise<T> | undefined;
+    return () => p ??= f();
+}
 
 async function attempt(name: string, fn: () => Promise<Check>): Promise<Check> {
     try {
@@ -145,7 +159,7 @@ export async function zoneStatus(s: DrStack, zone: string, readings: Record<stri
     const cluster = s.zone(zone);
     const cp = s.controlPlane(zone);
     const mesh = s.mesh;
-    const ns = s.outputs.zones[zone]?.namespace ?? K8S_NAMES.namespace;
+    const services = s.services;
     const checks: Check[] = [];
     const reachable = await cluster.reachable();
     checks.push({ name: "cluster", ok: reachable, detail: reachable ? "API server ready" : "API server unreachable" });
@@ -153,44 +167,55 @@ export async function zoneStatus(s: DrStack, zone: string, readings: Record<stri
         const ok = zoneConnected(await s.controlPlane("global").get(`/zones/${zone}/_overview`));
         return { name: "zone CP", ok, detail: ok ? "connected to the global CP" : "not connected to the global CP" };
     }));
-    checks.push(await attempt("echo", async () => {
-        const ms = await cluster.get(["-n", ns, "meshservices.kuma.io", K8S_NAMES.echo]);
-        if (!ms) return { name: "echo", ok: false, detail: "no MeshService echo" };
-        const eps = await cluster.get(["-n", ns, "endpoints", K8S_NAMES.echo]);
-        const ready = (eps?.subsets ?? []).reduce((n: number, s: any) => n + (s.addresses?.length ?? 0), 0);
-        return { name: "echo", ok: ready > 0, detail: `MeshService, ${ready} ready endpoint(s)` };
-    }));
-    checks.push(await attempt("MMZS", async () => {
-        // The zone's synced copy carries the status the zone CP computed.
-        const list = await cluster.get(["-n", controlPlaneNamespace(s.config), "meshmultizoneservices.kuma.io"]);
-        // Synced under a hashed name (`echo-<hash>`); its hostname is ours.
-        const { name, hostname } = s.outputs.multiZoneService;
-        const mmzs = (list?.items ?? []).find((o: any) => (o.status?.addresses ?? []).some((a: any) => a.hostname === hostname)
-            || o.metadata.name === name || o.metadata.name.startsWith(`${name}-`));
-        if (!mmzs) return { name: "MMZS", ok: false, detail: "not synced to the zone" };
-        const listed = new Set<string>((mmzs.status?.meshServices ?? []).map((m: any) => m.zone));
-        const missing = s.zoneNames.filter(z => !listed.has(z));
-        return { name: "MMZS", ok: missing.length === 0, detail: missing.length ? `misses ${missing.join(", ")}` : `lists ${[...listed].sort().join(", ")}` };
-    }));
-    const gateway = await attempt("gateway", async () => {
-        const dp = await zoneGateway(cp, mesh);
-        if (!dp) return { name: "gateway", ok: false, detail: "no gateway dataplane" };
-        return gatewayRoutesLocalFirst(zone, s.zoneNames, await gatewayLocalities(cp, mesh, dp));
-    });
-    checks.push(gateway);
+    // Read once per zone, whatever the number of services: the synced MMZS copies and the gateway's config.
+    // Started on first use, inside a check, so a failure is that check's detail.
+    const mmzsList = once(() => cluster.get(["-n", controlPlaneNamespace(s.config), "meshmultizoneservices.kuma.io"]));
+    const dp = once(() => zoneGateway(cp, mesh));
+    const xds = once(async () => { const d = await dp(); return d && cp.proxyConfig(mesh, d); });
+    for (const svc of services) {
+        const of = (check: Check): Check => ({ ...check, service: svc.name });
+        checks.push(of(await attempt("MeshService", async () => {
+            // The zone CP names a Kubernetes zone's MeshService `<name>.<namespace>`; its status counts the healthy dataplanes.
+            const ms = await cp.get(`/meshes/${mesh}/meshservices/${svc.name}.${svc.namespace}`);
+            if (!ms) return { name: "MeshService", ok: false, detail: `no MeshService ${svc.name} in namespace ${svc.namespace}` };
+            const healthy = Number(ms.status?.dataplaneProxies?.healthy ?? 0);
+            return { name: "MeshService", ok: healthy > 0, detail: `${ms.spec?.state ?? "no state"}, ${healthy} healthy dataplane(s)` };
+        })));
+        checks.push(of(await attempt("MMZS", async () => {
+            // The zone's synced copy carries the status the zone CP computed. Synced under a hashed
+            // name (`<name>-<hash>`): its hostname is the service's.
+            const items: any[] = (await mmzsList())?.items ?? [];
+            const mmzs = items.find(o => (o.status?.addresses ?? []).some((a: any) => a.hostname === svc.hostname))
+                ?? items.find(o => o.metadata.name === svc.name || new RegExp(`^${svc.name}-[a-z0-9]+$`).test(o.metadata.name));
+            if (!mmzs) return { name: "MMZS", ok: false, detail: "not synced to the zone" };
+            const listed = new Set<string>((mmzs.status?.meshServices ?? []).map((m: any) => m.zone));
+            const missing = s.zoneNames.filter(z => !listed.has(z));
+            return { name: "MMZS", ok: missing.length === 0, detail: missing.length ? `misses ${missing.join(", ")}` : `lists ${[...listed].sort().join(", ")}` };
+        })));
+        checks.push(of(await attempt("gateway", async () => {
+            const config = await xds();
+            if (!config) return { name: "gateway", ok: false, detail: "no gateway dataplane" };
+            return gatewayRoutesLocalFirst(zone, s.zoneNames, serviceLocalities(config, svc.envoyCluster));
+        })));
+    }
     checks.push(await attempt("policies", async () => {
-        const dp = await zoneGateway(cp, mesh);
-        if (!dp) return { name: "policies", ok: false, detail: "no gateway dataplane" };
-        const types = policyTypesInRules(await cp.get(`/meshes/${mesh}/dataplanes/${dp}/_rules`));
+        const d = await dp();
+        if (!d) return { name: "policies", ok: false, detail: "no gateway dataplane" };
+        const types = policyTypesInRules(await cp.get(`/meshes/${mesh}/dataplanes/${d}/_rules`));
         const missing = FAILOVER_POLICY_TYPES.filter(t => !types.includes(t));
         return { name: "policies", ok: missing.length === 0, detail: missing.length ? `missing ${missing.join(", ")}` : types.join(", ") };
     }));
     const { check, failover } = failoverCheck(zone, s.zoneNames, readings, s.config.failover.targetSeconds);
     checks.push(check);
-    return { zone, ready: checks.every(c => c.ok), checks, failover };
+    return {
+        zone, ready: checks.every(c => c.ok), checks, failover,
+        services: services.map(svc => ({ service: svc.name, ready: checks.every(c => c.ok || c.service !== svc.name) })),
+    };
 }
 
 export async function status(s: DrStack, opts: { preview: boolean }): Promise<StatusReport> {
+    // A service without its stack output is bad input: refused before anything is read or previewed.
+    void s.services;
     const preview = opts.preview ? s.pendingChanges().then(n => ({ n }), (e: Error) => ({ error: previewError(String(e.message ?? e)) })) : undefined;
     const cps = ["global", ...s.zoneNames];
     const readings = Object.fromEntries(await Promise.all(cps.map(async cp => [cp, await readCpSettings(s.controlPlane(cp))] as const)));
@@ -209,21 +234,26 @@ export function previewError(message: string): string {
     return lines.join(" ").slice(0, 400) || "preview failed";
 }
 
-/** One line per zone, a mark and the detail per check, then the verdict. */
+/**
+ * One line per zone and service, a mark and the detail per check, then the verdict. A zone's own
+ * checks are shown on its first line only: they hold for all its services.
+ */
 export function formatStatus(r: StatusReport): string {
-    const rows = r.zones.map(z => [z.zone, ...CHECKS.map(name => {
-        const c = z.checks.find(x => x.name === name);
-        return c ? `${c.ok ? "ok" : "FAIL"} ${c.detail}` : "";
-    })]);
-    const header = ["zone", ...CHECKS];
+    const cell = (c: Check | undefined) => c ? `${c.ok ? "ok" : "FAIL"} ${c.detail}` : "";
+    const rows = r.zones.flatMap(z => (z.services.length ? z.services.map(v => v.service) : [""]).map((service, i) => [z.zone, service, ...CHECKS.map(name =>
+        (SERVICE_CHECKS as readonly string[]).includes(name) ? cell(z.checks.find(c => c.name === name && c.service === service))
+            : i === 0 ? cell(z.checks.find(c => c.name === name && c.service === undefined)) : "")]));
+    const header = ["zone", "service", ...CHECKS];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map(row => row[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
     const stack = r.pendingChanges !== undefined
         ? `stack ${r.stack}: ${r.pendingChanges === 0 ? "no pending changes" : `${r.pendingChanges} pending change(s) (pulumi preview --refresh --diff)`}`
         : r.previewError ? `stack ${r.stack}: preview failed: ${r.previewError}` : `stack ${r.stack}: preview skipped`;
-    const notReady = r.zones.filter(z => !z.ready).map(z => z.zone);
+    // A zone whose own check fails is not ready for any service; otherwise name the services that are not.
+    const notReady = r.zones.filter(z => !z.ready).map(z => z.checks.some(c => !c.ok && c.service === undefined) ? `zone ${z.zone}`
+        : `zone ${z.zone} (${z.services.filter(v => !v.ready).map(v => v.service).join(", ")})`);
     const verdict = r.ready ? "READY: every zone can take over for another"
-        : `NOT READY: ${[...notReady.map(z => `zone ${z}`), ...(r.pendingChanges !== 0 && !(r.pendingChanges === undefined && !r.previewError) ? ["the stack"] : [])].join(", ")}`;
+        : `NOT READY: ${[...notReady, ...(r.pendingChanges !== 0 && !(r.pendingChanges === undefined && !r.previewError) ? ["the stack"] : [])].join(", ")}`;
     return [line(header), ...rows.map(line), ...formatFailover(r.zones), stack, verdict].join("\n");
 }
 

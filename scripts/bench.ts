@@ -147,7 +147,7 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
 /** One drill of the DR tool (dr/drill.ts), as `npm run dr -- drill` runs it. */
 async function runDrill(stack: DrStack, fault: FaultKind, outDir: string): Promise<DrillReport> {
     return drill(stack, {
-        zone: "zone1", fault, holdSeconds: fault === "zone" ? 10 : 60, recoverTimeoutSeconds: 180, intervalMs: 100, probes: [],
+        zone: "zone1", fault, readyWaitSeconds: 120, holdSeconds: fault === "zone" ? 10 : 60, recoverTimeoutSeconds: 180, intervalMs: 100, probes: [],
         probe: { intervalMs: 200, maxRequests: 0, timeoutMs: 2000 }, yes: false, cpService: DEFAULT_CP_SERVICE, outDir,
         log: line => process.stderr.write(`[failover]   ${line}\n`),
     });

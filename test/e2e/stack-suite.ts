@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { echoPodSpec } from "../../components/echo";
-import { GATEWAY_DATAPLANE, MMZS_CLUSTER, gatewayListsNow, gatewayLocalities } from "../../dr/kuma";
+import { multiZoneServiceEnvoyCluster } from "../../components/names";
+import { GATEWAY_DATAPLANE, gatewayListsNow, gatewayLocalities } from "../../dr/kuma";
 import type { StatusReport } from "../../dr/status";
 import { Ops, Project, ROOT, SYSTEM_NS, Sandbox, Zone, dr, eventually, failure, mmzsStatusListsZones, tempRoot } from "./support";
 
@@ -94,12 +95,14 @@ export function stackSuite(opts: { kuma: boolean; portBase: number }): void {
         return list.items.map((o: any) => `${o.kind}/${o.metadata.name}`);
     }
 
-    const gatewayEndpoints = (zone: string) => gatewayLocalities(sandbox.controlPlane(zone), MESH);
+    // echo's MMZS cluster, as the stack exports it (checked against the outputs below).
+    const ECHO_CLUSTER = multiZoneServiceEnvoyCluster(MESH, "echo", SYSTEM_NS, 1027);
+    const gatewayEndpoints = (zone: string) => gatewayLocalities(sandbox.controlPlane(zone), MESH, ECHO_CLUSTER);
 
     /** Waits until the zone's gateway config lists exactly these `priority:zone` entries. */
     async function gatewayListsExactly(zone: string, expected: string[]) {
         return eventually(`${zone} gateway lists ${expected.join(" ")}`,
-            async () => (await gatewayListsNow(sandbox.controlPlane(zone), MESH, expected)) || undefined);
+            async () => (await gatewayListsNow(sandbox.controlPlane(zone), MESH, ECHO_CLUSTER, expected)) || undefined);
     }
 
     beforeAll(() => {
@@ -213,9 +216,9 @@ export function stackSuite(opts: { kuma: boolean; portBase: number }): void {
             const expected = (await (await project.open()).outputs()).multiZoneService.value.envoyCluster;
             const mmzsCluster = async () => {
                 const xds = await sandbox.controlPlane("zone1").proxyConfig(MESH, GATEWAY_DATAPLANE);
-                const name = xds.clusterMatching(MMZS_CLUSTER);
-                expect(name).toBe(expected);
-                return xds.cluster(name);
+                expect(expected).toBe(ECHO_CLUSTER);
+                expect(xds.clusterNames()).toContain(expected);
+                return xds.cluster(expected);
             };
             const cluster = await mmzsCluster();
             expect(cluster.outlierDetection).toMatchObject({ consecutive5xx: 5, consecutiveGatewayFailure: 5, maxEjectionPercent: 100 });

@@ -168,7 +168,7 @@ describe("dr status's failover check", () => {
     it("prints the model per zone under the table: the sum of its steps, and the fixes", () => {
         const zone = (name: string) => {
             const { check, failover } = failoverCheck(name, ZONES, defaults(), 5);
-            return { zone: name, ready: false, checks: [check], failover };
+            return { zone: name, ready: false, checks: [check], services: [], failover };
         };
         const r: StatusReport = { stack: "s", at: "now", ready: false, pendingChanges: 0, zones: [zone("zone1"), zone("zone2")] };
         const text = formatStatus(r).split("\n");

@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs } from "../../dr/args";
 import { sandboxBackend } from "../../dr/backend";
 import { drillSummary, formatSummary } from "../../dr/cli";
-import { sandboxLayout } from "../../dr/cluster";
-import type { DrillReport } from "../../dr/drill";
+import { Cluster, sandboxLayout } from "../../dr/cluster";
+import { Clock, DrillReport, waitForReady } from "../../dr/drill";
+import { FaultService, FaultTarget, inject, prepare, readMarker, restore } from "../../dr/faults";
 import { Probe, answeringZone } from "../../dr/probe";
 import { chartData, writeReport } from "../../dr/report";
 import { StatusReport, formatStatus, gatewayRoutesLocalFirst, policyTypesInRules, previewError, zoneConnected } from "../../dr/status";
@@ -44,6 +45,17 @@ describe("dr command line", () => {
         expect(fail(["status", "--stack", "s", "--cp", "zone1"])).toContain('--cp: "zone1" is not NAME=URL');
         expect(fail(["status", "--stack", "s", "--zone", "zone1"])).toContain("does not apply to status");
         expect(fail(["status", "--stack"])).toContain("--stack: \"\" needs a value");
+        expect(fail(["status", "--stack", "s", "--service", "billing"])).toBe('--service: "billing" does not apply to status. Fix: drop it, or use the drill command');
+        expect(fail(["drill", "--stack", "s", "--zone", "z", "--fault", "echo", "--service"])).toBe('--service: "" needs a value. Fix: write --service <value>');
+        expect(fail(["drill", "--stack", "s", "--zone", "z", "--fault", "echo", "--ready-wait", "0"])).toBe('--ready-wait: "0" is not a positive number. Fix: give seconds, e.g. --ready-wait 120');
+    });
+
+    it("takes --service and --ready-wait for a drill; without them, the first service and 120 s", () => {
+        expect(parseArgs(["drill", "--stack", "s", "--zone", "zone1", "--fault", "echo", "--service", "billing", "--ready-wait", "30"]))
+            .toMatchObject({ service: "billing", readyWaitSeconds: 30, fault: "echo" });
+        const o = parseArgs(["drill", "--stack", "s", "--zone", "zone1", "--fault", "echo"]);
+        expect(o.service).toBeUndefined();
+        expect(o.readyWaitSeconds).toBe(120);
     });
 });
 
@@ -94,8 +106,8 @@ describe("readiness verdicts", () => {
 
     it("prints one line per zone and the verdict", () => {
         const r: StatusReport = { stack: "s", at: "now", ready: false, pendingChanges: 0, zones: [
-            { zone: "zone1", ready: true, checks: [{ name: "cluster", ok: true, detail: "API server ready" }] },
-            { zone: "zone2", ready: false, checks: [{ name: "cluster", ok: false, detail: "API server unreachable" }] },
+            { zone: "zone1", ready: true, checks: [{ name: "cluster", ok: true, detail: "API server ready" }], services: [] },
+            { zone: "zone2", ready: false, checks: [{ name: "cluster", ok: false, detail: "API server unreachable" }], services: [] },
         ] };
         const text = formatStatus(r).split("\n");
         expect(text[1]).toMatch(/^zone1 +ok API server ready/);
@@ -215,7 +227,7 @@ describe("drill report", () => {
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
     const t = timeline(samples, "echo", "zone1", steady, 1000, 7000);
     const report: DrillReport = {
-        stack: "s", zone: "zone1", fault: "echo", startedAt: "2026-12-02T00:00:00Z", sandbox: true, steady, faultAt: 1000, restoredAt: 7000,
+        stack: "s", zone: "zone1", fault: "echo", service: "echo", startedAt: "2026-12-02T00:00:00Z", sandbox: true, steady, faultAt: 1000, restoredAt: 7000,
         endedAt: 13000, holdSeconds: 24, model: { sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 }, ...t,
         samples: changesOnly(samples), probes: [{ t: 1200, url: "u", status: 200, zone: "zone2" }, { t: 1300, url: "u", status: 0 }],
         problems: [], notes: ["a note with </script> in it"], trafficFailoverMs: 200,
@@ -240,5 +252,88 @@ describe("drill report", () => {
         expect(lane.data).toEqual(chartData(report).lanes[1].points);
         expect(page.datasets.find(d => d.label === "probe success %")!.data).toEqual([{ x: 0, y: 50 }]);
         expect(page.paintedPixels).toBeGreaterThan(5000);
+    });
+});
+
+describe("drill preconditions and faults", () => {
+    it("waits for the gateways to be ready, bounded, saying once why; then gives the last reason", async () => {
+        let t = 0;
+        const clock: Clock = { now: () => t, sleep: async ms => { t += ms; } };
+        const lines: string[] = [];
+        // A previous drill's recovery converging: ready on the fourth reading.
+        let reads = 0;
+        const converging = async () => ++reads < 4 ? "zone zone2's gateway is not ready (0:zone2)" : undefined;
+        expect(await waitForReady(converging, 120_000, l => lines.push(l), clock)).toBeUndefined();
+        expect(t).toBe(3000);
+        expect(lines).toEqual(["zone zone2's gateway is not ready (0:zone2): waiting up to 120 s for it to be ready (a previous drill's recovery may still be converging)"]);
+        // Never ready: it gives up at the bound with what it read last.
+        t = 0;
+        expect(await waitForReady(async () => `not ready at ${t}`, 5000, () => {}, clock)).toBe("not ready at 5000");
+        // Ready at once: no wait, nothing said.
+        lines.length = 0;
+        expect(await waitForReady(async () => undefined, 5000, l => lines.push(l), clock)).toBeUndefined();
+        expect(lines).toEqual([]);
+    });
+
+    /** A zone cluster holding one Service and its Deployments, recording what the faults run. */
+    class FakeCluster extends Cluster {
+        readonly ran: string[] = [];
+        constructor(private readonly objects: Record<string, unknown>) {
+            super("zone1");
+        }
+
+        override async kubectl(args: string[]): Promise<string> {
+            const command = args.join(" ");
+            if (command.startsWith("get ")) {
+                const o = this.objects[command.replace(/^get /, "").replace(/ -o json$/, "")];
+                if (!o) throw new Error(`Error from server (NotFound): ${command}`);
+                return JSON.stringify(o);
+            }
+            this.ran.push(command);
+            return "";
+        }
+    }
+
+    const billing: FaultService = { name: "billing", namespace: "payments", port: 8080 };
+    const ports = [{ name: "http", port: 8080, targetPort: 8080, protocol: "TCP" }, { name: "admin", port: 9090, targetPort: 9090, protocol: "TCP" }];
+    const fake = () => new FakeCluster({
+        "-n payments service billing": { spec: { selector: { app: "billing" }, ports } },
+        "-n payments deployments": { items: [
+            { metadata: { name: "billing-api" }, spec: { replicas: 3, template: { metadata: { labels: { app: "billing", tier: "api" } } } } },
+            { metadata: { name: "invoices" }, spec: { replicas: 1, template: { metadata: { labels: { app: "invoices" } } } } },
+        ] },
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-faults-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "s.fault.json");
+    const marker = { stack: "s", zone: "zone1", service: billing, startedAt: "now" };
+
+    it("scales the Deployment behind the service's Service, and puts back the replicas it had", async () => {
+        const c = fake();
+        const t: FaultTarget = { cluster: c, systemNamespace: "kong-mesh-system", controlPlaneService: "kong-mesh-control-plane", service: billing };
+        const m = await prepare(file, { ...marker, fault: "echo" }, t);
+        expect(m.undo).toEqual({ deployment: "billing-api", replicas: 3 });
+        expect(readMarker(file)).toEqual(m);
+        await inject(m, t);
+        await restore(file, m, t);
+        expect(c.ran).toEqual(["-n payments scale deployment/billing-api --replicas=0", "-n payments scale deployment/billing-api --replicas=3"]);
+        expect(fs.existsSync(file)).toBe(false);
+    });
+
+    it("moves the service's port only, and puts back the ports exactly as they were", async () => {
+        const c = fake();
+        const t: FaultTarget = { cluster: c, systemNamespace: "kong-mesh-system", controlPlaneService: "kong-mesh-control-plane", service: billing };
+        const m = await prepare(file, { ...marker, fault: "service" }, t);
+        await inject(m, t);
+        await restore(file, m, t);
+        const patch = (p: unknown) => `-n payments patch service billing --type=json -p ${JSON.stringify([{ op: "replace", path: "/spec/ports", value: p }])}`;
+        expect(c.ran).toEqual([patch([{ ...ports[0], port: 8081 }, ports[1]]), patch(ports)]);
+    });
+
+    it("refuses the scale fault when the Service's pods are not one Deployment's", async () => {
+        const t: FaultTarget = { cluster: fake(), systemNamespace: "kong-mesh-system", controlPlaneService: "kong-mesh-control-plane", service: { ...billing, name: "nothing" } };
+        await expect(prepare(file, { ...marker, fault: "echo" }, t)).rejects.toThrow(
+            'zone1: the echo (scale) fault needs one Deployment behind Service payments/nothing, found []. Fix: drill the service fault (--fault service) instead');
+        expect(fs.existsSync(file)).toBe(false);
     });
 });
