@@ -50,7 +50,7 @@ export class KumaApiTransport implements Transport {
  * is recognised from its message.
  */
 export class ServiceProxyTransport implements Transport {
-    constructor(private readonly kubectlArgs: string[], namespace: string, service: string, port = 5681) {
+    constructor(private readonly kubectlArgs: string[], private readonly namespace: string, private readonly service: string, port = 5681) {
         this.where = `/api/v1/namespaces/${namespace}/services/${service}:${port}/proxy`;
     }
     readonly where: string;
@@ -59,6 +59,10 @@ export class ServiceProxyTransport implements Transport {
         return new Promise<{ status: number; body: string }>((resolve, reject) => {
             execFile("kubectl", [...this.kubectlArgs, "get", "--raw", `${this.where}${apiPath}`], { timeout: REQUEST_TIMEOUT_MS * 2 }, (err, stdout, stderr) => {
                 if (!err) return resolve({ status: 200, body: stdout });
+                // No control plane behind the proxy is not an object Kuma lacks: say so, not "absent".
+                if (stderr.includes(`services "${this.service}" not found`)) {
+                    return reject(new Error(`no control plane: no Service ${this.service} in namespace ${this.namespace} on this cluster`));
+                }
                 if (/NotFound|\(404\)|not found/i.test(stderr)) return resolve({ status: 404, body: stderr });
                 reject(new Error(`kubectl get --raw ${this.where}${apiPath}: ${stderr.trim() || err.message}`));
             });
