@@ -16,7 +16,7 @@ const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
 export const SYSTEM_NS = DEFAULTS.systemNamespace;
 
 /** What the program sends for one stack: the files `pulumi` needs to run it. */
-const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+export const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
 
 /** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
 export class Sandbox {
@@ -127,12 +127,20 @@ export class Project {
     constructor(readonly sandbox: Sandbox, root: string) {
         this.dir = path.join(root, "project");
         fs.mkdirSync(this.dir, { recursive: true });
-        for (const f of PROJECT_FILES) fs.cpSync(path.join(ROOT, f), path.join(this.dir, f), { recursive: true });
+        this.copyProgram();
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.dir, "node_modules"));
         this.stateDir = path.join(root, "state");
         fs.mkdirSync(this.stateDir);
         process.env.PULUMI_BACKEND_URL = `file://${this.stateDir}`;
         process.env.PULUMI_CONFIG_PASSPHRASE = "e2e";
+    }
+
+    /** Puts today's program (PROJECT_FILES from ROOT) into the copy, in place of whatever program is there. */
+    copyProgram(): void {
+        for (const f of PROJECT_FILES) {
+            fs.rmSync(path.join(this.dir, f), { recursive: true, force: true });
+            fs.cpSync(path.join(ROOT, f), path.join(this.dir, f), { recursive: true });
+        }
     }
 
     /**
