@@ -15,7 +15,7 @@ import { Ops, PROJECT_FILES, Project, ROOT, SYSTEM_NS, Sandbox, Zone, eventually
 const BEFORE_SERVICES = "2ffa153";
 
 const root = tempRoot();
-const sandbox = new Sandbox(path.join(root, "sandbox"), 17443, { kuma: false });
+const sandbox = new Sandbox(path.join(root, "sandbox"), 15443, { kuma: false });
 const project = new Project(sandbox, root);
 const CLUSTERS = ["global", "zone1", "zone2"];
 const ZONES = ["zone1", "zone2"];
