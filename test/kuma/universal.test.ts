@@ -133,7 +133,7 @@ describe("a Universal global control plane, through Kuma's API", () => {
         const mmzs = kumactlGet("meshmultizoneservices", "echo");
         expect(mmzs).toMatchObject({ type: "MeshMultiZoneService", name: "echo", mesh: MESH });
         expect(mmzs.spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo" } } },
+            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
         const mesh = JSON.parse(sandbox.kumactl("global", ["get", "mesh", MESH, "-o", "json"]));
