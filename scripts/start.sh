@@ -36,7 +36,9 @@ pulumi up --stack "$stack" --yes --non-interactive --skip-preview --suppress-pro
 
 # Kuma control planes run when Kuma is installed (scripts/toolchain/kuma.sh).
 kuma=false
-bash scripts/sandbox.sh status 2>/dev/null | grep -q ' kuma-global-api=' && kuma=true
+# Read whole, not piped into grep -q: pipefail would take the early exit's SIGPIPE for a failure.
+sandbox_status=$(bash scripts/sandbox.sh status 2>/dev/null)
+[[ "$sandbox_status" == *" kuma-global-api="* ]] && kuma=true
 if $kuma; then
   step "gateway stand-ins (Kong Operator does not run offline), so each zone CP computes a gateway config"
   for c in "${clusters[@]:1}"; do bash scripts/sandbox.sh gateway "$c"; done
@@ -60,7 +62,7 @@ MSG
 fi
 cat <<MSG
 
-Look around (source scripts/env.sh first: kubectl$($kuma && echo " and kumactl") are on PATH then):
+Look around (source scripts/env.sh first, to have kubectl$($kuma && echo " and kumactl") on PATH):
   kubectl --kubeconfig .sandbox/zone1/kubeconfig -n kong get pods,services,deployments,httproutes
   kubectl --kubeconfig .sandbox/global/kubeconfig -n kong-mesh-system get meshmultizoneservices,meshretries,meshhealthchecks
 MSG
