@@ -23,7 +23,7 @@ is_crd() { grep -q '^kind: CustomResourceDefinition' "$1" && grep -q "^  name: $
 
 # crds_kuma <dir>: echoes the SOURCES lines; fails naming the sources tried.
 crds_kuma() {
-  local dir=$1 f v shared=$SHARED_CRDS/kuma-v$KUMA_RELEASE
+  local dir=$1 f v copy=$SHARED_CRDS/kuma-v$KUMA_RELEASE
   if [ -x "$BIN_DIR/kumactl" ]; then
     v=$(kuma_version_of "$BIN_DIR/kumactl")
     "$BIN_DIR/kumactl" install crds >"$dir/kumactl-install-crds.yaml" 2>"$dir/kumactl.err" ||
@@ -32,18 +32,18 @@ crds_kuma() {
     echo "REAL  kuma/kumactl-install-crds.yaml  <- kumactl install crds (Kuma $v, $(readlink -f "$BIN_DIR/kumactl"))"
     return 0
   fi
-  if [ -n "$(find "$shared" -maxdepth 1 -name 'kuma.io_*.yaml' 2>/dev/null | head -n1)" ]; then
-    cp "$shared"/kuma.io_*.yaml "$dir/"
+  if [ -n "$(find "$copy" -maxdepth 1 -name 'kuma.io_*.yaml' 2>/dev/null | head -n1)" ]; then
+    cp "$copy"/kuma.io_*.yaml "$dir/"
     for f in "$dir"/*.yaml; do
-      echo "REAL  kuma/$(basename "$f")  <- $shared/$(basename "$f") (Kuma v$KUMA_RELEASE deployments/charts/kuma/crds/)"
+      echo "REAL  kuma/$(basename "$f")  <- $copy/$(basename "$f") (Kuma v$KUMA_RELEASE deployments/charts/kuma/crds/)"
     done
     return 0
   fi
-  die "no source for Kuma's CRDs: no kumactl installed ($(kuma_missing_message)), and no $shared/kuma.io_*.yaml"
+  die "no source for Kuma's CRDs: no kumactl installed ($(kuma_missing_message)), and no $copy/kuma.io_*.yaml"
 }
 
 crds_kong_operator() {
-  local dir=$1 f url cache=$MESH_DR_CACHE/crds/kong-operator-$KONG_OPERATOR_VERSION shared=$SHARED_CRDS/kong-operator-$KONG_OPERATOR_VERSION
+  local dir=$1 f url cache=$MESH_DR_CACHE/crds/kong-operator-$KONG_OPERATOR_VERSION copy=$SHARED_CRDS/kong-operator-$KONG_OPERATOR_VERSION
   local base=https://raw.githubusercontent.com/Kong/kong-operator/$KONG_OPERATOR_VERSION/config/crd/kong-operator
   mkdir -p "$cache"
   for f in "${KONG_OPERATOR_CRDS[@]}"; do
@@ -57,11 +57,11 @@ crds_kong_operator() {
     if [ -s "$cache/$f" ]; then
       cp "$cache/$f" "$dir/$f"
       echo "REAL  kong-operator/$f  <- $url (cached in $cache)"
-    elif [ -s "$shared/$f" ]; then
-      cp "$shared/$f" "$dir/$f"
-      echo "REAL  kong-operator/$f  <- $shared/$f (Kong Operator $KONG_OPERATOR_VERSION config/crd/kong-operator/)"
+    elif [ -s "$copy/$f" ]; then
+      cp "$copy/$f" "$dir/$f"
+      echo "REAL  kong-operator/$f  <- $copy/$f (Kong Operator $KONG_OPERATOR_VERSION config/crd/kong-operator/)"
     else
-      die "no source for Kong Operator's $f: $url cannot be fetched (no internet?) and there is no $shared/$f"
+      die "no source for Kong Operator's $f: $url cannot be fetched (no internet?) and there is no $copy/$f"
     fi
   done
 }
