@@ -85,25 +85,46 @@ export type CpTimings = Partial<Record<CpSettingName, number>>;
 
 /** The settings of a control plane of this role, as env vars, at the profile's values. */
 export function profileEnv(role: CpRole, profile: Profile = "dr"): Record<string, string> {
-    return Object.fromEntries(CP_SETTING_NAMES.filter(n => (CP_SETTINGS[n].roles as readonly CpRole[]).includes(role))
-        .map(n => [CP_SETTINGS[n].env, profile === "dr" ? CP_SETTINGS[n].dr : CP_SETTINGS[n].kumaDefault]));
+    return Object.fromEntries(
+        CP_SETTING_NAMES.filter(n => (CP_SETTINGS[n].roles as readonly CpRole[]).includes(role)).map(n => [
+            CP_SETTINGS[n].env,
+            profile === "dr" ? CP_SETTINGS[n].dr : CP_SETTINGS[n].kumaDefault,
+        ]),
+    );
 }
 
 /** Every setting at the profile's values, in seconds. */
 export function profileTimings(profile: Profile): Required<CpTimings> {
-    return Object.fromEntries(CP_SETTING_NAMES.map(n =>
-        [n, goDurationSeconds(profile === "dr" ? CP_SETTINGS[n].dr : CP_SETTINGS[n].kumaDefault)])) as Required<CpTimings>;
+    return Object.fromEntries(
+        CP_SETTING_NAMES.map(n => [
+            n,
+            goDurationSeconds(profile === "dr" ? CP_SETTINGS[n].dr : CP_SETTINGS[n].kumaDefault),
+        ]),
+    ) as Required<CpTimings>;
 }
 
 /** A sum of seconds, rounded to the microsecond so that 0.1 + 0.2 prints as 0.3. */
 export const sumSeconds = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) * 1e6) / 1e6;
 
-const GO_UNIT_SECONDS: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, "µs": 1e-6, "μs": 1e-6, ns: 1e-9 };
+const GO_UNIT_SECONDS: Record<string, number> = {
+    h: 3600,
+    m: 60,
+    s: 1,
+    ms: 1e-3,
+    us: 1e-6,
+    µs: 1e-6,
+    μs: 1e-6,
+    ns: 1e-9,
+};
 
 /** Seconds of a Go time.Duration as Kuma prints it ("500ms", "1.5s", "1m30s", "0s"); undefined if it is not one. */
 export function goDurationSeconds(text: string): number | undefined {
     if (!/^((\d+(\.\d+)?)(h|m|s|ms|us|µs|μs|ns))+$/.test(text)) return undefined;
-    return sumSeconds([...text.matchAll(/(\d+(\.\d+)?)(h|ms|m|s|us|µs|μs|ns)/g)].map(([, n, , unit]) => Number(n) * GO_UNIT_SECONDS[unit]));
+    return sumSeconds(
+        [...text.matchAll(/(\d+(\.\d+)?)(h|ms|m|s|us|µs|μs|ns)/g)].map(
+            ([, n, , unit]) => Number(n) * GO_UNIT_SECONDS[unit],
+        ),
+    );
 }
 
 /**
@@ -182,15 +203,21 @@ export interface CrossZoneModel {
  * The cross-zone worst case for `zone` from the control planes' settings (by CP name: the zones
  * and "global"): the path through the slowest of the other zones. Undefined with no other zone.
  */
-export function crossZoneModel(zone: string, zones: string[], cps: Record<string, CpTimings | undefined>): CrossZoneModel | undefined {
+export function crossZoneModel(
+    zone: string,
+    zones: string[],
+    cps: Record<string, CpTimings | undefined>,
+): CrossZoneModel | undefined {
     const others = zones.filter(z => z !== zone);
     if (others.length === 0) return undefined;
-    const stepsVia = (other: string): PathStep[] => CROSS_ZONE_PATH.map(({ setting, on }) => {
-        const cp = on === "zone" ? zone : on === "global" ? "global" : other;
-        return { setting, cp, seconds: cps[cp]?.[setting] };
-    });
-    const total = (steps: PathStep[]) => steps.some(s => s.seconds === undefined) ? undefined : sumSeconds(steps.map(s => s.seconds!));
+    const stepsVia = (other: string): PathStep[] =>
+        CROSS_ZONE_PATH.map(({ setting, on }) => {
+            const cp = on === "zone" ? zone : on === "global" ? "global" : other;
+            return { setting, cp, seconds: cps[cp]?.[setting] };
+        });
+    const total = (steps: PathStep[]) =>
+        steps.some(s => s.seconds === undefined) ? undefined : sumSeconds(steps.map(s => s.seconds!));
     // An unknown other zone is the worst, so its unknown steps are what the model shows.
-    const slowest = others.map(stepsVia).reduce((a, b) => (total(b) ?? Infinity) > (total(a) ?? Infinity) ? b : a);
+    const slowest = others.map(stepsVia).reduce((a, b) => ((total(b) ?? Infinity) > (total(a) ?? Infinity) ? b : a));
     return { worstCaseSeconds: total(slowest), steps: slowest };
 }

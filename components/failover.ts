@@ -3,8 +3,19 @@ import { GlobalControlPlane } from "./global-control-plane";
 import { serviceNames } from "./names";
 
 export interface FailoverSettings {
-    healthCheck: { interval: string; timeout: string; unhealthyThreshold: number; healthyThreshold: number; path: string };
-    circuitBreaker: { interval: string; baseEjectionTime: string; consecutiveFailures: number; maxEjectionPercent: number };
+    healthCheck: {
+        interval: string;
+        timeout: string;
+        unhealthyThreshold: number;
+        healthyThreshold: number;
+        path: string;
+    };
+    circuitBreaker: {
+        interval: string;
+        baseEjectionTime: string;
+        consecutiveFailures: number;
+        maxEjectionPercent: number;
+    };
     retry: { numRetries: number; perTryTimeout: string; backOffBase: string; backOffMax: string };
     timeout: { connect: string; request: string };
 }
@@ -45,7 +56,8 @@ function toMultiZoneService(targetLabels: Record<string, string>, conf: object) 
 /** Cross-zone failover rules: the listed order first (one priority each), then any other zone. */
 export function crossZoneFailover(failoverOrder: Record<string, string[]>) {
     const ordered = Object.entries(failoverOrder).flatMap(([from, targets]) =>
-        targets.map(to => ({ from: { zones: [from] }, to: { type: "Only", zones: [to] } })));
+        targets.map(to => ({ from: { zones: [from] }, to: { type: "Only", zones: [to] } })),
+    );
     return [...ordered, { to: { type: "Any" } }];
 }
 
@@ -83,7 +95,10 @@ export function failoverPolicySpecs(args: FailoverSpecArgs): Record<FailoverPoli
                 backOff: { baseInterval: d(retry.backOffBase), maxInterval: d(retry.backOffMax) },
                 retryOn: ["5xx", "GatewayError", "Reset", "ConnectFailure"],
                 // A retry goes to another host, and after one failure to the next priority (zone).
-                hostSelection: [{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }],
+                hostSelection: [
+                    { predicate: "OmitPreviousHosts" },
+                    { predicate: "OmitPreviousPriorities", updateFrequency: 1 },
+                ],
             },
         }),
         MeshTimeout: to({
@@ -107,13 +122,15 @@ export function healthCheckPatchSpec(hc: FailoverSettings["healthCheck"], envoyC
     return {
         targetRef: { kind: "Mesh" },
         default: {
-            appendModifications: [{
-                cluster: {
-                    operation: "Patch",
-                    match: { name: envoyCluster },
-                    jsonPatches: [{ op: "add", path: "/healthChecks", value: [envoyHealthCheck(hc)] }],
+            appendModifications: [
+                {
+                    cluster: {
+                        operation: "Patch",
+                        match: { name: envoyCluster },
+                        jsonPatches: [{ op: "add", path: "/healthChecks", value: [envoyHealthCheck(hc)] }],
+                    },
                 },
-            }],
+            ],
         },
     };
 }
@@ -145,7 +162,9 @@ export function kumaDuration(d: string): string {
     const ms = durationMs(d);
     if (ms === 0) return "0s";
     if (ms < 1000) return `${ms}ms`;
-    const h = Math.floor(ms / 3_600_000), m = Math.floor(ms / 60_000) % 60, s = (ms % 60_000) / 1000;
+    const h = Math.floor(ms / 3_600_000),
+        m = Math.floor(ms / 60_000) % 60,
+        s = (ms % 60_000) / 1000;
     return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
 }
 
@@ -170,8 +189,11 @@ export class FailoverPolicies extends pulumi.ComponentResource {
         const specs: Record<string, object> = failoverPolicySpecs(args);
         const make = (kind: string, suffix: string, spec = specs[kind]) => {
             const objectName = serviceNames(args.serviceName).policy(suffix);
-            return args.controlPlane.place(objectName, { kind, name: objectName, mesh: args.meshName, spec },
-                { parent: this }).resource;
+            return args.controlPlane.place(
+                objectName,
+                { kind, name: objectName, mesh: args.meshName, spec },
+                { parent: this },
+            ).resource;
         };
         const policy = (kind: FailoverPolicyKind) => make(kind, FAILOVER_POLICY_KINDS[kind]);
         this.policies = {
@@ -181,7 +203,11 @@ export class FailoverPolicies extends pulumi.ComponentResource {
             MeshTimeout: policy("MeshTimeout"),
             MeshLoadBalancingStrategy: policy("MeshLoadBalancingStrategy"),
         };
-        this.healthCheckPatch = make("MeshProxyPatch", HEALTH_CHECK_PATCH_SUFFIX, healthCheckPatchSpec(args.healthCheck, args.envoyCluster));
+        this.healthCheckPatch = make(
+            "MeshProxyPatch",
+            HEALTH_CHECK_PATCH_SUFFIX,
+            healthCheckPatchSpec(args.healthCheck, args.envoyCluster),
+        );
         this.registerOutputs({ policies: [...Object.keys(this.policies), "MeshProxyPatch"] });
     }
 }

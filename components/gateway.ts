@@ -33,16 +33,18 @@ export function gatewayConfigurationSpec(args: Pick<KongGatewayArgs, "serviceTyp
                     },
                     // Merged into Kong Operator's own template: the container is matched by name.
                     spec: {
-                        containers: [{
-                            name: "proxy",
-                            env: [{ name: "KONG_DNS_ORDER", value: args.dnsOrder }],
-                            // Kong writes its prefix directory, so the root filesystem stays writable.
-                            securityContext: {
-                                allowPrivilegeEscalation: false,
-                                capabilities: { drop: ["ALL"] },
-                                seccompProfile: { type: "RuntimeDefault" },
+                        containers: [
+                            {
+                                name: "proxy",
+                                env: [{ name: "KONG_DNS_ORDER", value: args.dnsOrder }],
+                                // Kong writes its prefix directory, so the root filesystem stays writable.
+                                securityContext: {
+                                    allowPrivilegeEscalation: false,
+                                    capabilities: { drop: ["ALL"] },
+                                    seccompProfile: { type: "RuntimeDefault" },
+                                },
                             },
-                        }],
+                        ],
                     },
                 },
             },
@@ -64,37 +66,48 @@ export class KongGateway extends pulumi.ComponentResource {
         const labels = { ...MANAGED_BY };
 
         this.gatewayConfiguration = new k8s.apiextensions.CustomResource(
-            zoneResourceName(args.zone, K8S_NAMES.gatewayConfiguration), {
+            zoneResourceName(args.zone, K8S_NAMES.gatewayConfiguration),
+            {
                 apiVersion: GATEWAY_CONFIGURATION_API,
                 kind: "GatewayConfiguration",
                 metadata: { name: K8S_NAMES.gatewayConfiguration, namespace: args.namespace, labels },
                 spec: gatewayConfigurationSpec(args),
-            }, { parent: this });
+            },
+            { parent: this },
+        );
 
-        this.gatewayClass = new k8s.apiextensions.CustomResource(zoneResourceName(args.zone, args.className), {
-            apiVersion: GATEWAY_API,
-            kind: "GatewayClass",
-            metadata: { name: args.className, labels },
-            spec: {
-                controllerName: KONG_OPERATOR_CONTROLLER,
-                parametersRef: {
-                    group: GATEWAY_CONFIGURATION_API.split("/")[0],
-                    kind: "GatewayConfiguration",
-                    name: this.gatewayConfiguration.metadata.name,
-                    namespace: this.gatewayConfiguration.metadata.namespace,
+        this.gatewayClass = new k8s.apiextensions.CustomResource(
+            zoneResourceName(args.zone, args.className),
+            {
+                apiVersion: GATEWAY_API,
+                kind: "GatewayClass",
+                metadata: { name: args.className, labels },
+                spec: {
+                    controllerName: KONG_OPERATOR_CONTROLLER,
+                    parametersRef: {
+                        group: GATEWAY_CONFIGURATION_API.split("/")[0],
+                        kind: "GatewayConfiguration",
+                        name: this.gatewayConfiguration.metadata.name,
+                        namespace: this.gatewayConfiguration.metadata.namespace,
+                    },
                 },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
-        this.gateway = new k8s.apiextensions.CustomResource(zoneResourceName(args.zone, K8S_NAMES.gateway), {
-            apiVersion: GATEWAY_API,
-            kind: "Gateway",
-            metadata: { name: K8S_NAMES.gateway, namespace: args.namespace, labels },
-            spec: {
-                gatewayClassName: this.gatewayClass.metadata.name,
-                listeners: [{ name: "http", protocol: "HTTP", port: args.listenerPort }],
+        this.gateway = new k8s.apiextensions.CustomResource(
+            zoneResourceName(args.zone, K8S_NAMES.gateway),
+            {
+                apiVersion: GATEWAY_API,
+                kind: "Gateway",
+                metadata: { name: K8S_NAMES.gateway, namespace: args.namespace, labels },
+                spec: {
+                    gatewayClassName: this.gatewayClass.metadata.name,
+                    listeners: [{ name: "http", protocol: "HTTP", port: args.listenerPort }],
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
         this.gatewayName = this.gateway.metadata.name;
 
         this.registerOutputs({ gatewayName: this.gatewayName });

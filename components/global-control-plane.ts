@@ -41,15 +41,23 @@ export interface GlobalControlPlane {
 
 /** A global control plane on Kubernetes: objects are custom resources in its system namespace. */
 export class KubernetesGlobal implements GlobalControlPlane {
-    constructor(readonly namespace: string, private readonly provider: k8s.Provider) {}
+    constructor(
+        readonly namespace: string,
+        private readonly provider: k8s.Provider,
+    ) {}
 
     place(resourceName: string, object: KumaObject, opts: pulumi.CustomResourceOptions): PlacedKumaObject {
         const props = {
             apiVersion: KUMA_API,
             kind: object.kind,
-            metadata: object.mesh === undefined
-                ? { name: object.name, labels: { ...MANAGED_BY } }
-                : { name: object.name, namespace: this.namespace, labels: { "kuma.io/mesh": object.mesh, ...MANAGED_BY } },
+            metadata:
+                object.mesh === undefined
+                    ? { name: object.name, labels: { ...MANAGED_BY } }
+                    : {
+                          name: object.name,
+                          namespace: this.namespace,
+                          labels: { "kuma.io/mesh": object.mesh, ...MANAGED_BY },
+                      },
             spec: object.spec,
         };
         const resourceOpts = { ...opts, provider: this.provider };
@@ -70,10 +78,21 @@ export class ApiGlobal implements GlobalControlPlane {
     readonly namespace = "";
 
     place(resourceName: string, object: KumaObject, opts: pulumi.CustomResourceOptions): PlacedKumaObject {
-        const body = object.mesh === undefined
-            ? { type: object.kind, name: object.name, ...object.spec }
-            : { type: object.kind, name: object.name, mesh: object.mesh, labels: { ...MANAGED_BY }, spec: object.spec };
-        const resource = new KumaApiObject(resourceName, { path: kumaApiPath(object), body, adopt: object.adopt ?? false }, opts);
+        const body =
+            object.mesh === undefined
+                ? { type: object.kind, name: object.name, ...object.spec }
+                : {
+                      type: object.kind,
+                      name: object.name,
+                      mesh: object.mesh,
+                      labels: { ...MANAGED_BY },
+                      spec: object.spec,
+                  };
+        const resource = new KumaApiObject(
+            resourceName,
+            { path: kumaApiPath(object), body, adopt: object.adopt ?? false },
+            opts,
+        );
         return { resource, name: resource.body.apply(b => b.name as string) };
     }
 }

@@ -39,7 +39,10 @@ export function kumaApiPath(o: { kind: string; name: string; mesh?: string }): s
 
 /** A refused or failed API call, with what the control plane said. */
 export class KumaApiError extends Error {
-    constructor(readonly status: number, message: string) {
+    constructor(
+        readonly status: number,
+        message: string,
+    ) {
         super(message);
         this.name = "KumaApiError";
     }
@@ -54,7 +57,12 @@ export interface KumaResponse {
  * One call to the API. 404 comes back as a response (callers decide what absence means); every
  * other non-2xx status and every transport failure throws a KumaApiError naming the URL.
  */
-export async function kumaRequest(conn: KumaApiConnection, method: string, path: string, body?: unknown): Promise<KumaResponse> {
+export async function kumaRequest(
+    conn: KumaApiConnection,
+    method: string,
+    path: string,
+    body?: unknown,
+): Promise<KumaResponse> {
     const url = new URL(path, conn.url.endsWith("/") ? conn.url : `${conn.url}/`);
     const client = url.protocol === "https:" ? require("node:https") : require("node:http");
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -68,12 +76,20 @@ export async function kumaRequest(conn: KumaApiConnection, method: string, path:
             res.on("end", () => {
                 const text = Buffer.concat(chunks).toString("utf8");
                 let parsed: any = text;
-                try { parsed = text === "" ? undefined : JSON.parse(text); } catch { /* not JSON: keep the text */ }
+                try {
+                    parsed = text === "" ? undefined : JSON.parse(text);
+                } catch {
+                    /* not JSON: keep the text */
+                }
                 const status = res.statusCode as number;
                 if ((status >= 200 && status < 300) || status === 404) return resolve({ status, body: parsed });
-                const said = typeof parsed === "object" && parsed !== null ? (parsed.title ?? "") + (parsed.details ? `: ${parsed.details}` : "") : String(parsed ?? "");
+                const said =
+                    typeof parsed === "object" && parsed !== null
+                        ? (parsed.title ?? "") + (parsed.details ? `: ${parsed.details}` : "")
+                        : String(parsed ?? "");
                 const invalid = Array.isArray(parsed?.invalid_parameters)
-                    ? ` (${parsed.invalid_parameters.map((p: any) => `${p.field}: ${p.reason}`).join("; ")})` : "";
+                    ? ` (${parsed.invalid_parameters.map((p: any) => `${p.field}: ${p.reason}`).join("; ")})`
+                    : "";
                 reject(new KumaApiError(status, `${method} ${url.href}: ${status} ${said}${invalid}`.trim()));
             });
         });
@@ -90,7 +106,8 @@ export async function kumaRequest(conn: KumaApiConnection, method: string, path:
  */
 export function apiConnection(api: { url: string; token?: string; caCert?: string }): KumaApiConnection {
     let caCert = api.caCert;
-    if (caCert !== undefined && !caCert.includes("-----BEGIN")) caCert = require("node:fs").readFileSync(caCert, "utf8");
+    if (caCert !== undefined && !caCert.includes("-----BEGIN"))
+        caCert = require("node:fs").readFileSync(caCert, "utf8");
     return { url: api.url, token: api.token, caCert };
 }
 
@@ -123,7 +140,11 @@ export function ourView(live: Record<string, any>, body: Record<string, any>): R
     for (const key of Object.keys(body)) {
         if (!(key in live)) continue;
         if (key === "labels" && typeof live.labels === "object" && live.labels !== null) {
-            view.labels = Object.fromEntries(Object.keys(body.labels).filter(l => l in live.labels).map(l => [l, live.labels[l]]));
+            view.labels = Object.fromEntries(
+                Object.keys(body.labels)
+                    .filter(l => l in live.labels)
+                    .map(l => [l, live.labels[l]]),
+            );
         } else {
             view[key] = live[key];
         }
@@ -133,8 +154,16 @@ export function ourView(live: Record<string, any>, body: Record<string, any>): R
 
 /** JSON equality regardless of key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
-    const canon = (v: any): any => Array.isArray(v) ? v.map(canon)
-        : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map(k => [k, canon(v[k])])) : v;
+    const canon = (v: any): any =>
+        Array.isArray(v)
+            ? v.map(canon)
+            : v !== null && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map(k => [k, canon(v[k])]),
+                )
+              : v;
     return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
 
@@ -152,8 +181,10 @@ interface KumaApiProvider extends pulumi.dynamic.ResourceProvider<KumaApiObjectI
 
 function connectionOf(p: KumaApiProvider): KumaApiConnection {
     if (p.conn === undefined) {
-        throw new Error(`${GLOBAL_CONFIG_KEY}.api is not set in this stack's config: the objects on the API global control ` +
-            "plane cannot be reached. Set it back (url and token) to update or delete them");
+        throw new Error(
+            `${GLOBAL_CONFIG_KEY}.api is not set in this stack's config: the objects on the API global control ` +
+                "plane cannot be reached. Set it back (url and token) to update or delete them",
+        );
     }
     return p.conn;
 }
@@ -166,8 +197,10 @@ async function getLive(conn: KumaApiConnection, path: string): Promise<Record<st
 async function adoptedLive(conn: KumaApiConnection, path: string): Promise<Record<string, any>> {
     const live = await getLive(conn, path);
     if (live === undefined) {
-        throw new Error(`${path} does not exist on the global control plane at ${conn.url}; ` +
-            "it is adopted, not created (mesh-dr:mesh.manage patch): create it, or set mesh.manage to create");
+        throw new Error(
+            `${path} does not exist on the global control plane at ${conn.url}; ` +
+                "it is adopted, not created (mesh-dr:mesh.manage patch): create it, or set mesh.manage to create",
+        );
     }
     return live;
 }
@@ -185,13 +218,19 @@ export function kumaApiProvider(): KumaApiProvider {
             const conn = connectionOf(this);
             if (inputs.adopt) {
                 const live = await adoptedLive(conn, inputs.path);
-                const original = Object.fromEntries(Object.keys(inputs.body).filter(k => k in live).map(k => [k, live[k]]));
+                const original = Object.fromEntries(
+                    Object.keys(inputs.body)
+                        .filter(k => k in live)
+                        .map(k => [k, live[k]]),
+                );
                 await kumaRequest(conn, "PUT", inputs.path, withOurFields(live, inputs.body));
                 return { id: inputs.path, outs: { ...inputs, original } };
             }
-            if (await getLive(conn, inputs.path) !== undefined) {
-                throw new Error(`${inputs.path} already exists on the global control plane at ${conn.url} and is not ` +
-                    "this stack's: delete it there, or adopt it with the resource option import");
+            if ((await getLive(conn, inputs.path)) !== undefined) {
+                throw new Error(
+                    `${inputs.path} already exists on the global control plane at ${conn.url} and is not ` +
+                        "this stack's: delete it there, or adopt it with the resource option import",
+                );
             }
             await kumaRequest(conn, "PUT", inputs.path, inputs.body);
             return { id: inputs.path, outs: inputs };
@@ -211,7 +250,12 @@ export function kumaApiProvider(): KumaApiProvider {
         },
         async update(id, olds, news) {
             const conn = connectionOf(this);
-            await kumaRequest(conn, "PUT", id, news.adopt ? withOurFields(await adoptedLive(conn, id), news.body) : news.body);
+            await kumaRequest(
+                conn,
+                "PUT",
+                id,
+                news.adopt ? withOurFields(await adoptedLive(conn, id), news.body) : news.body,
+            );
             // The engine takes outputs as a protobuf Struct, which has no `undefined`.
             return { outs: olds.original === undefined ? news : { ...news, original: olds.original } };
         },

@@ -34,9 +34,16 @@ export class MeshSettings extends pulumi.ComponentResource {
         super("mesh-dr:index:MeshSettings", name, {}, opts);
         // Patched: only our fields are set on a Mesh someone else created (for instance the
         // control plane's `default`), and given back on destroy.
-        const placed = args.controlPlane.place(name, {
-            kind: "Mesh", name: args.meshName, spec: meshSpec(args), adopt: args.mode === "patch",
-        }, { parent: this });
+        const placed = args.controlPlane.place(
+            name,
+            {
+                kind: "Mesh",
+                name: args.meshName,
+                spec: meshSpec(args),
+                adopt: args.mode === "patch",
+            },
+            { parent: this },
+        );
         this.mesh = placed.resource;
         this.registerOutputs({ mesh: placed.name });
     }

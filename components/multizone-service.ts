@@ -15,7 +15,9 @@ export interface MeshMultiZoneServiceArgs {
 
 export function meshMultiZoneServiceSpec(serviceName: string, serviceNamespace: string, port: number) {
     return {
-        selector: { meshService: { matchLabels: { [DISPLAY_NAME_LABEL]: serviceName, [NAMESPACE_LABEL]: serviceNamespace } } },
+        selector: {
+            meshService: { matchLabels: { [DISPLAY_NAME_LABEL]: serviceName, [NAMESPACE_LABEL]: serviceNamespace } },
+        },
         ports: [{ port, name: "http", appProtocol: "http" }],
     };
 }
@@ -37,17 +39,28 @@ export class MeshMultiZoneService extends pulumi.ComponentResource {
     constructor(name: string, args: MeshMultiZoneServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:MeshMultiZoneService", name, {}, opts);
 
-        const placed = args.controlPlane.place(name, {
-            kind: "MeshMultiZoneService", name: args.serviceName, mesh: args.meshName,
-            spec: meshMultiZoneServiceSpec(args.serviceName, args.serviceNamespace, args.port),
-        }, { parent: this });
+        const placed = args.controlPlane.place(
+            name,
+            {
+                kind: "MeshMultiZoneService",
+                name: args.serviceName,
+                mesh: args.meshName,
+                spec: meshMultiZoneServiceSpec(args.serviceName, args.serviceNamespace, args.port),
+            },
+            { parent: this },
+        );
         this.resource = placed.resource;
 
         // Derived from the created object's name, so the routes wait for the MMZS to exist.
         this.hostname = placed.name.apply(multiZoneServiceHostname);
         this.port = args.port;
         this.targetLabels = { [DISPLAY_NAME_LABEL]: args.serviceName };
-        this.envoyCluster = multiZoneServiceEnvoyCluster(args.meshName, args.serviceName, args.controlPlane.namespace, args.port);
+        this.envoyCluster = multiZoneServiceEnvoyCluster(
+            args.meshName,
+            args.serviceName,
+            args.controlPlane.namespace,
+            args.port,
+        );
 
         this.registerOutputs({ hostname: this.hostname, port: this.port });
     }

@@ -32,7 +32,11 @@ export function serviceNames(service: string) {
         /** A failover policy's name: `<service>-<suffix>` (components/failover.ts). */
         policy: (suffix: string) => `${service}-${suffix}`,
         /** Pulumi names of the global components. */
-        components: { multiZoneService: `${service}-mmzs`, failover: `${service}-failover`, permission: `${service}-permission` },
+        components: {
+            multiZoneService: `${service}-mmzs`,
+            failover: `${service}-failover`,
+            permission: `${service}-permission`,
+        },
         /** Pulumi names in a zone: the workload component and its objects are `<zone>-<service>`, like the HTTPRoute. */
         zoneObjects: (zone: string) => ({
             workload: zoneResourceName(zone, service),
@@ -60,7 +64,10 @@ export const MANAGED_BY = { "app.kubernetes.io/managed-by": "mesh-dr" } as const
  * Our stable label on Kong Operator's data-plane pods. Kuma turns pod labels into
  * dataplane tags, so MeshTrafficPermission can name exactly these callers.
  */
-export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "kong-gateway", "app.kubernetes.io/part-of": "mesh-dr" } as const;
+export const GATEWAY_POD_LABELS = {
+    "app.kubernetes.io/name": "kong-gateway",
+    "app.kubernetes.io/part-of": "mesh-dr",
+} as const;
 
 /** Namespace label that makes Kuma inject sidecars into every pod of the namespace. */
 export const SIDECAR_INJECTION = { "kuma.io/sidecar-injection": "enabled" } as const;

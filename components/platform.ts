@@ -31,21 +31,33 @@ export class ZonePlatform extends pulumi.ComponentResource {
     constructor(name: string, args: ZonePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mesh-dr:index:ZonePlatform", name, {}, opts);
 
-        this.certManager = new certmanager.CertManager(zoneResourceName(args.zone, "cert-manager"), {
-            installCRDs: true,
-            helmOptions: { namespace: CERT_MANAGER_NAMESPACE, createNamespace: true, version: args.certManagerVersion },
-        }, { parent: this });
+        this.certManager = new certmanager.CertManager(
+            zoneResourceName(args.zone, "cert-manager"),
+            {
+                installCRDs: true,
+                helmOptions: {
+                    namespace: CERT_MANAGER_NAMESPACE,
+                    createNamespace: true,
+                    version: args.certManagerVersion,
+                },
+            },
+            { parent: this },
+        );
 
         // helm.v3.Release runs real Helm, so chart hooks and lookups behave as documented.
-        this.kongOperator = new k8s.helm.v3.Release(zoneResourceName(args.zone, "kong-operator"), {
-            name: "kong-operator",
-            chart: "kong-operator",
-            version: args.kongOperatorVersion,
-            repositoryOpts: { repo: args.kongOperatorRepo },
-            namespace: KONG_OPERATOR_NAMESPACE,
-            createNamespace: true,
-            values: kongOperatorValues(),
-        }, { parent: this, dependsOn: [this.certManager] });
+        this.kongOperator = new k8s.helm.v3.Release(
+            zoneResourceName(args.zone, "kong-operator"),
+            {
+                name: "kong-operator",
+                chart: "kong-operator",
+                version: args.kongOperatorVersion,
+                repositoryOpts: { repo: args.kongOperatorRepo },
+                namespace: KONG_OPERATOR_NAMESPACE,
+                createNamespace: true,
+                values: kongOperatorValues(),
+            },
+            { parent: this, dependsOn: [this.certManager] },
+        );
 
         this.registerOutputs({ kongOperatorStatus: this.kongOperator.status });
     }

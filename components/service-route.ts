@@ -28,13 +28,21 @@ export function routeBackendService(service: string, backend: RouteBackend): str
     return backend === "multizone" ? names.bridge : names.service;
 }
 
-export function httpRouteSpec(service: string, gatewayName: pulumi.Input<string>, backend: RouteBackend, port: number, paths: string[]) {
+export function httpRouteSpec(
+    service: string,
+    gatewayName: pulumi.Input<string>,
+    backend: RouteBackend,
+    port: number,
+    paths: string[],
+) {
     return {
         parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gatewayName }],
-        rules: [{
-            matches: paths.map(value => ({ path: { type: "PathPrefix", value } })),
-            backendRefs: [{ name: routeBackendService(service, backend), port }],
-        }],
+        rules: [
+            {
+                matches: paths.map(value => ({ path: { type: "PathPrefix", value } })),
+                backendRefs: [{ name: routeBackendService(service, backend), port }],
+            },
+        ],
     };
 }
 
@@ -49,28 +57,42 @@ export class ServiceRoute extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         // The walkthrough's route was the EchoRoute `<zone>-route`: the alias keeps its objects in place.
-        const aliases = args.service === WALKTHROUGH_SERVICE ? [{ name: walkthroughRouteComponent(args.zone), type: "mesh-dr:index:EchoRoute" }] : [];
+        const aliases =
+            args.service === WALKTHROUGH_SERVICE
+                ? [{ name: walkthroughRouteComponent(args.zone), type: "mesh-dr:index:EchoRoute" }]
+                : [];
         super("mesh-dr:index:ServiceRoute", name, {}, { ...opts, aliases });
         const labels = { ...MANAGED_BY };
         const names = serviceNames(args.service);
         const zoneNames = names.zoneObjects(args.zone);
 
-        this.multiZoneBackend = new k8s.core.v1.Service(zoneNames.bridge, {
-            metadata: { name: names.bridge, namespace: args.namespace, labels },
-            spec: {
-                type: "ExternalName",
-                externalName: args.multiZoneHostname,
-                ports: [{ name: "http", port: args.port, targetPort: args.port }],
+        this.multiZoneBackend = new k8s.core.v1.Service(
+            zoneNames.bridge,
+            {
+                metadata: { name: names.bridge, namespace: args.namespace, labels },
+                spec: {
+                    type: "ExternalName",
+                    externalName: args.multiZoneHostname,
+                    ports: [{ name: "http", port: args.port, targetPort: args.port }],
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
-        this.route = new k8s.apiextensions.CustomResource(zoneNames.httpRoute, {
-            apiVersion: GATEWAY_API,
-            kind: "HTTPRoute",
-            metadata: { name: names.route, namespace: args.namespace, labels },
-            spec: httpRouteSpec(args.service, args.gatewayName, args.backend, args.port, args.paths),
-        }, { parent: this, dependsOn: [this.multiZoneBackend] });
+        this.route = new k8s.apiextensions.CustomResource(
+            zoneNames.httpRoute,
+            {
+                apiVersion: GATEWAY_API,
+                kind: "HTTPRoute",
+                metadata: { name: names.route, namespace: args.namespace, labels },
+                spec: httpRouteSpec(args.service, args.gatewayName, args.backend, args.port, args.paths),
+            },
+            { parent: this, dependsOn: [this.multiZoneBackend] },
+        );
 
-        this.registerOutputs({ route: this.route.metadata.name, multiZoneBackend: this.multiZoneBackend.metadata.name });
+        this.registerOutputs({
+            route: this.route.metadata.name,
+            multiZoneBackend: this.multiZoneBackend.metadata.name,
+        });
     }
 }

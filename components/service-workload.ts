@@ -35,10 +35,28 @@ export interface ServiceWorkloadArgs extends WorkloadSpec {
 export const KUMA_PROBE_PORTS = [9000, 9001] as const;
 
 /** Service ports: the extra ones as they are, and `http` with appProtocol so Kuma applies HTTP policies; by container port. */
-export function workloadServicePorts(w: Pick<WorkloadSpec, "targetPort" | "extraPorts">, httpPort: number): k8s.types.input.core.v1.ServicePort[] {
-    const http = { name: "http", port: httpPort, targetPort: "http", protocol: "TCP", appProtocol: "http", containerPort: w.targetPort };
-    const extra = w.extraPorts.map(p => ({ name: p.name, port: p.port, targetPort: p.port, protocol: p.protocol, containerPort: p.port }));
-    return [...extra, http].sort((a, b) => a.containerPort - b.containerPort).map(({ containerPort: _, ...port }) => port);
+export function workloadServicePorts(
+    w: Pick<WorkloadSpec, "targetPort" | "extraPorts">,
+    httpPort: number,
+): k8s.types.input.core.v1.ServicePort[] {
+    const http = {
+        name: "http",
+        port: httpPort,
+        targetPort: "http",
+        protocol: "TCP",
+        appProtocol: "http",
+        containerPort: w.targetPort,
+    };
+    const extra = w.extraPorts.map(p => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.port,
+        protocol: p.protocol,
+        containerPort: p.port,
+    }));
+    return [...extra, http]
+        .sort((a, b) => a.containerPort - b.containerPort)
+        .map(({ containerPort: _, ...port }) => port);
 }
 
 /**
@@ -47,15 +65,17 @@ export function workloadServicePorts(w: Pick<WorkloadSpec, "targetPort" | "extra
  * pulled every time, as Kubernetes' own default would.
  */
 export function imagePullPolicy(image: string): "IfNotPresent" | "Always" {
-    const pinned = image.includes("@sha256:") || /:[^/:]+$/.test(image) && !image.endsWith(":latest");
+    const pinned = image.includes("@sha256:") || (/:[^/:]+$/.test(image) && !image.endsWith(":latest"));
     return pinned ? "IfNotPresent" : "Always";
 }
 
 /** Pod spec that passes the `restricted` Pod Security Standard and spreads replicas over nodes. */
 export function workloadPodSpec(service: string, w: WorkloadSpec): k8s.types.input.core.v1.PodSpec {
     const fromField = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
-    const ports = [...w.extraPorts.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
-        { name: "http", containerPort: w.targetPort, protocol: "TCP" }].sort((a, b) => a.containerPort - b.containerPort);
+    const ports = [
+        ...w.extraPorts.map(p => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
+        { name: "http", containerPort: w.targetPort, protocol: "TCP" },
+    ].sort((a, b) => a.containerPort - b.containerPort);
     return {
         automountServiceAccountToken: false,
         securityContext: {
@@ -64,40 +84,44 @@ export function workloadPodSpec(service: string, w: WorkloadSpec): k8s.types.inp
             runAsGroup: 65532,
             seccompProfile: { type: "RuntimeDefault" },
         },
-        topologySpreadConstraints: [{
-            maxSkew: 1,
-            topologyKey: "kubernetes.io/hostname",
-            // ScheduleAnyway: a one-node cluster must still run every replica.
-            whenUnsatisfiable: "ScheduleAnyway",
-            labelSelector: { matchLabels: workloadLabels(service) },
-        }],
-        containers: [{
-            name: service,
-            image: w.image,
-            imagePullPolicy: imagePullPolicy(w.image),
-            ports,
-            env: [
-                fromField("NODE_NAME", "spec.nodeName"),
-                fromField("POD_NAME", "metadata.name"),
-                fromField("POD_NAMESPACE", "metadata.namespace"),
-                fromField("POD_IP", "status.podIP"),
-            ],
-            readinessProbe: {
-                httpGet: { path: w.readinessPath, port: "http" },
-                periodSeconds: 5,
-                failureThreshold: 2,
+        topologySpreadConstraints: [
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                // ScheduleAnyway: a one-node cluster must still run every replica.
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: workloadLabels(service) },
             },
-            resources: {
-                // The root filesystem is read-only: ephemeral storage is the container's logs.
-                requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "32Mi" },
-                limits: { cpu: "200m", memory: "64Mi", "ephemeral-storage": "128Mi" },
+        ],
+        containers: [
+            {
+                name: service,
+                image: w.image,
+                imagePullPolicy: imagePullPolicy(w.image),
+                ports,
+                env: [
+                    fromField("NODE_NAME", "spec.nodeName"),
+                    fromField("POD_NAME", "metadata.name"),
+                    fromField("POD_NAMESPACE", "metadata.namespace"),
+                    fromField("POD_IP", "status.podIP"),
+                ],
+                readinessProbe: {
+                    httpGet: { path: w.readinessPath, port: "http" },
+                    periodSeconds: 5,
+                    failureThreshold: 2,
+                },
+                resources: {
+                    // The root filesystem is read-only: ephemeral storage is the container's logs.
+                    requests: { cpu: "10m", memory: "32Mi", "ephemeral-storage": "32Mi" },
+                    limits: { cpu: "200m", memory: "64Mi", "ephemeral-storage": "128Mi" },
+                },
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                },
             },
-            securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-            },
-        }],
+        ],
     };
 }
 
@@ -124,34 +148,55 @@ export class ServiceWorkload extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         // The walkthrough's echo was an EchoWorkload: the alias keeps its objects in place.
-        super("mesh-dr:index:ServiceWorkload", name, {}, { ...opts, aliases: [{ type: "mesh-dr:index:EchoWorkload" }] });
+        super(
+            "mesh-dr:index:ServiceWorkload",
+            name,
+            {},
+            { ...opts, aliases: [{ type: "mesh-dr:index:EchoWorkload" }] },
+        );
         const labels = workloadLabels(args.service);
         const metadata = { name: args.service, namespace: args.namespace, labels: { ...labels, ...MANAGED_BY } };
 
-        this.deployment = new k8s.apps.v1.Deployment(name, {
-            metadata,
-            spec: {
-                replicas: args.replicas,
-                selector: { matchLabels: labels },
-                template: { metadata: { labels }, spec: workloadPodSpec(args.service, args) },
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata,
+                spec: {
+                    replicas: args.replicas,
+                    selector: { matchLabels: labels },
+                    template: { metadata: { labels }, spec: workloadPodSpec(args.service, args) },
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
 
-        this.service = new k8s.core.v1.Service(name, {
-            metadata,
-            spec: { selector: labels, ports: workloadServicePorts(args, args.port) },
-        }, { parent: this });
+        this.service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata,
+                spec: { selector: labels, ports: workloadServicePorts(args, args.port) },
+            },
+            { parent: this },
+        );
 
         // maxUnavailable rather than minAvailable: a single replica must still allow node drains.
-        this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(name, {
-            metadata,
-            spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-        }, { parent: this });
+        this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+            name,
+            {
+                metadata,
+                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+            },
+            { parent: this },
+        );
 
-        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(name, {
-            metadata,
-            spec: workloadNetworkPolicySpec(args.service, args),
-        }, { parent: this });
+        this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            name,
+            {
+                metadata,
+                spec: workloadNetworkPolicySpec(args.service, args),
+            },
+            { parent: this },
+        );
 
         this.registerOutputs({ deployment: this.deployment.metadata.name, service: this.service.metadata.name });
     }

@@ -23,7 +23,13 @@ export function gatewaysOnlyPermissionSpec(podLabels: Record<string, string>, se
         targetRef: { kind: "Dataplane", labels: { ...podLabels, [NAMESPACE_LABEL]: serviceNamespace } },
         from: [
             { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
-            { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": GATEWAY_POD_LABELS["app.kubernetes.io/name"] } }, default: { action: "Allow" } },
+            {
+                targetRef: {
+                    kind: "MeshSubset",
+                    tags: { "app.kubernetes.io/name": GATEWAY_POD_LABELS["app.kubernetes.io/name"] },
+                },
+                default: { action: "Allow" },
+            },
         ],
     };
 }
@@ -33,11 +39,23 @@ export class ServiceTrafficPermission extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceTrafficPermissionArgs, opts?: pulumi.ComponentResourceOptions) {
         // The walkthrough's echo had an EchoTrafficPermission: the alias keeps its object in place.
-        super("mesh-dr:index:ServiceTrafficPermission", name, {}, { ...opts, aliases: [{ type: "mesh-dr:index:EchoTrafficPermission" }] });
+        super(
+            "mesh-dr:index:ServiceTrafficPermission",
+            name,
+            {},
+            { ...opts, aliases: [{ type: "mesh-dr:index:EchoTrafficPermission" }] },
+        );
         const objectName = serviceNames(args.serviceName).permission;
-        const placed = args.controlPlane.place(objectName, {
-            kind: "MeshTrafficPermission", name: objectName, mesh: args.meshName, spec: gatewaysOnlyPermissionSpec(args.podLabels, args.serviceNamespace),
-        }, { parent: this });
+        const placed = args.controlPlane.place(
+            objectName,
+            {
+                kind: "MeshTrafficPermission",
+                name: objectName,
+                mesh: args.meshName,
+                spec: gatewaysOnlyPermissionSpec(args.podLabels, args.serviceNamespace),
+            },
+            { parent: this },
+        );
         this.permission = placed.resource;
         this.registerOutputs({ permission: placed.name });
     }

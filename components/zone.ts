@@ -48,43 +48,73 @@ export class MeshZone extends pulumi.ComponentResource {
         const zone = args.zone;
 
         // The injection label must be there before any pod starts, so everything below uses this name.
-        this.namespace = new k8s.core.v1.Namespace(zoneResourceName(zone, K8S_NAMES.namespace), {
-            metadata: { name: K8S_NAMES.namespace, labels: { ...SIDECAR_INJECTION, ...MANAGED_BY } },
-        }, { parent: this });
+        this.namespace = new k8s.core.v1.Namespace(
+            zoneResourceName(zone, K8S_NAMES.namespace),
+            {
+                metadata: { name: K8S_NAMES.namespace, labels: { ...SIDECAR_INJECTION, ...MANAGED_BY } },
+            },
+            { parent: this },
+        );
         const namespace = this.namespace.metadata.name;
         const inMesh = new Map<string, pulumi.Output<string>>([[K8S_NAMES.namespace, namespace]]);
         for (const ns of new Set(args.services.map(s => s.namespace))) {
             if (inMesh.has(ns)) continue;
-            const patch = new k8s.core.v1.NamespacePatch(zoneResourceName(zone, ns), {
-                metadata: { name: ns, labels: { ...SIDECAR_INJECTION } },
-            }, { parent: this });
-            inMesh.set(ns, patch.metadata.apply(m => m.name!));
+            const patch = new k8s.core.v1.NamespacePatch(
+                zoneResourceName(zone, ns),
+                {
+                    metadata: { name: ns, labels: { ...SIDECAR_INJECTION } },
+                },
+                { parent: this },
+            );
+            inMesh.set(
+                ns,
+                patch.metadata.apply(m => m.name!),
+            );
         }
 
         if (args.platform) {
-            this.platform = new ZonePlatform(zoneResourceName(zone, "platform"), { zone, ...args.platform }, { parent: this });
+            this.platform = new ZonePlatform(
+                zoneResourceName(zone, "platform"),
+                { zone, ...args.platform },
+                { parent: this },
+            );
         }
         const afterPlatform = { parent: this, dependsOn: this.platform ? [this.platform] : [] };
 
         for (const s of args.services.filter(x => x.workload)) {
-            this.workloads[s.name] = new ServiceWorkload(serviceNames(s.name).zoneObjects(zone).workload, {
-                service: s.name, namespace: inMesh.get(s.namespace)!, port: s.port, ...s.workload!,
-            }, { parent: this });
+            this.workloads[s.name] = new ServiceWorkload(
+                serviceNames(s.name).zoneObjects(zone).workload,
+                {
+                    service: s.name,
+                    namespace: inMesh.get(s.namespace)!,
+                    port: s.port,
+                    ...s.workload!,
+                },
+                { parent: this },
+            );
         }
 
-        this.gateway = new KongGateway(zoneResourceName(zone, "gateway"), { zone, namespace, ...args.gateway }, afterPlatform);
+        this.gateway = new KongGateway(
+            zoneResourceName(zone, "gateway"),
+            { zone, namespace, ...args.gateway },
+            afterPlatform,
+        );
 
         for (const s of args.services) {
-            this.routes[s.name] = new ServiceRoute(serviceNames(s.name).zoneObjects(zone).routeComponent, {
-                zone,
-                service: s.name,
-                namespace,
-                gatewayName: this.gateway.gatewayName,
-                multiZoneHostname: s.multiZoneHostname,
-                port: s.port,
-                paths: s.paths,
-                backend: s.backend,
-            }, afterPlatform);
+            this.routes[s.name] = new ServiceRoute(
+                serviceNames(s.name).zoneObjects(zone).routeComponent,
+                {
+                    zone,
+                    service: s.name,
+                    namespace,
+                    gatewayName: this.gateway.gatewayName,
+                    multiZoneHostname: s.multiZoneHostname,
+                    port: s.port,
+                    paths: s.paths,
+                    backend: s.backend,
+                },
+                afterPlatform,
+            );
         }
 
         this.registerOutputs({ namespace, gateway: this.gateway.gatewayName });

@@ -22,7 +22,10 @@ export async function run(o: Options, out: (s: string) => void = s => process.st
     }
     const dir = path.resolve(o.dir ?? REPO);
     const backend = sandboxBackend(o.stack, dir, REPO, process.env);
-    if (backend) log(`stack ${o.stack}: the sandbox's backend ${backend.PULUMI_BACKEND_URL}, as npm start uses it (set PULUMI_BACKEND_URL for another)`);
+    if (backend)
+        log(
+            `stack ${o.stack}: the sandbox's backend ${backend.PULUMI_BACKEND_URL}, as npm start uses it (set PULUMI_BACKEND_URL for another)`,
+        );
     const s = await DrStack.open(o.stack, dir, { urls: o.cp, service: o.cpService }, backend);
     try {
         if (o.command === "status") {
@@ -32,7 +35,13 @@ export async function run(o: Options, out: (s: string) => void = s => process.st
         }
         if (o.command === "repair") {
             const m = await repairLeftover(s, o.cpService, log);
-            out(o.json ? JSON.stringify({ repaired: m ?? null }) : m ? `repaired: ${m.fault} in zone ${m.zone}` : "nothing to repair");
+            out(
+                o.json
+                    ? JSON.stringify({ repaired: m ?? null })
+                    : m
+                      ? `repaired: ${m.fault} in zone ${m.zone}`
+                      : "nothing to repair",
+            );
             return 0;
         }
         const service = s.service(o.service).name;
@@ -41,10 +50,19 @@ export async function run(o: Options, out: (s: string) => void = s => process.st
         for (let i = 0; i < o.repeat; i++) {
             if (o.repeat > 1) log(`drill ${i + 1}/${o.repeat}`);
             const r = await drill(s, {
-                zone: o.zone!, fault: o.fault!, service, readyWaitSeconds: o.readyWaitSeconds, holdSeconds: o.holdSeconds ?? 2 * s.outputs.failover.otherZoneWorstCaseSeconds,
-                recoverTimeoutSeconds: o.recoverTimeoutSeconds, intervalMs: o.intervalMs, probes: o.probes,
+                zone: o.zone!,
+                fault: o.fault!,
+                service,
+                readyWaitSeconds: o.readyWaitSeconds,
+                holdSeconds: o.holdSeconds ?? 2 * s.outputs.failover.otherZoneWorstCaseSeconds,
+                recoverTimeoutSeconds: o.recoverTimeoutSeconds,
+                intervalMs: o.intervalMs,
+                probes: o.probes,
                 probe: { intervalMs: o.probeIntervalMs, maxRequests: o.probeMax, timeoutMs: 2000 },
-                yes: o.yes, cpService: o.cpService, outDir: o.repeat > 1 ? path.join(base, String(i + 1)) : base, log,
+                yes: o.yes,
+                cpService: o.cpService,
+                outDir: o.repeat > 1 ? path.join(base, String(i + 1)) : base,
+                log,
             });
             reports.push(r);
             if (!o.json) out(`report: ${r.files!.html} (JSON: ${r.files!.json})`);
@@ -79,16 +97,29 @@ export function drillSummary(reports: DrillReport[]): DrillSummary {
         return { median, max, n };
     };
     return {
-        stack: reports[0].stack, zone: reports[0].zone, fault: reports[0].fault, service: reports[0].service, drills: reports.length,
-        failoverSeconds: secs(reports.map(r => r.failoverMs)), recoverySeconds: secs(reports.map(r => r.recoveryMs)),
-        problems: reports.flatMap(r => r.problems), notes: [...new Set(reports.flatMap(r => r.notes))], reports: reports.map(r => r.files?.html ?? ""),
+        stack: reports[0].stack,
+        zone: reports[0].zone,
+        fault: reports[0].fault,
+        service: reports[0].service,
+        drills: reports.length,
+        failoverSeconds: secs(reports.map(r => r.failoverMs)),
+        recoverySeconds: secs(reports.map(r => r.recoveryMs)),
+        problems: reports.flatMap(r => r.problems),
+        notes: [...new Set(reports.flatMap(r => r.notes))],
+        reports: reports.map(r => r.files?.html ?? ""),
     };
 }
 
 export function formatSummary(s: DrillSummary): string {
-    const f = (x?: { median: number; max: number; n: number }) => x ? `median ${x.median.toFixed(2)} s, max ${x.max.toFixed(2)} s (${x.n} of ${s.drills})` : "not observed";
-    return [`${s.fault} fault in ${s.zone} (service ${s.service}), ${s.drills} drill(s):`, `  time to fail over: ${f(s.failoverSeconds)}`, `  time to recover:   ${f(s.recoverySeconds)}`,
-        ...s.problems.map(p => `  problem: ${p}`), ...s.notes.map(n => `  note: ${n}`)].join("\n");
+    const f = (x?: { median: number; max: number; n: number }) =>
+        x ? `median ${x.median.toFixed(2)} s, max ${x.max.toFixed(2)} s (${x.n} of ${s.drills})` : "not observed";
+    return [
+        `${s.fault} fault in ${s.zone} (service ${s.service}), ${s.drills} drill(s):`,
+        `  time to fail over: ${f(s.failoverSeconds)}`,
+        `  time to recover:   ${f(s.recoverySeconds)}`,
+        ...s.problems.map(p => `  problem: ${p}`),
+        ...s.notes.map(n => `  note: ${n}`),
+    ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,8 +143,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(code => process.exit(code), e => {
-        process.stderr.write(`dr: ${String((e as Error).message ?? e)}\n`);
-        process.exit(1);
-    });
+    main(process.argv.slice(2)).then(
+        code => process.exit(code),
+        e => {
+            process.stderr.write(`dr: ${String((e as Error).message ?? e)}\n`);
+            process.exit(1);
+        },
+    );
 }

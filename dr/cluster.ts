@@ -18,18 +18,31 @@ const KUBECTL_TIMEOUT_MS = 20_000;
 
 export class Cluster {
     /** `kubeconfig` undefined means kubectl's own default ($KUBECONFIG, ~/.kube/config). */
-    constructor(readonly name: string, readonly kubeconfig?: string, readonly context?: string) {}
+    constructor(
+        readonly name: string,
+        readonly kubeconfig?: string,
+        readonly context?: string,
+    ) {}
 
     get kubectlArgs(): string[] {
-        return [...(this.kubeconfig ? ["--kubeconfig", this.kubeconfig] : []), ...(this.context ? ["--context", this.context] : [])];
+        return [
+            ...(this.kubeconfig ? ["--kubeconfig", this.kubeconfig] : []),
+            ...(this.context ? ["--context", this.context] : []),
+        ];
     }
 
     kubectl(args: string[], timeoutMs = KUBECTL_TIMEOUT_MS): Promise<string> {
         return new Promise((resolve, reject) => {
-            execFile("kubectl", [...this.kubectlArgs, "--request-timeout=5s", ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-                if (err) reject(new Error(`${this.name}: kubectl ${args.join(" ")}: ${stderr.trim() || err.message}`));
-                else resolve(stdout);
-            });
+            execFile(
+                "kubectl",
+                [...this.kubectlArgs, "--request-timeout=5s", ...args],
+                { timeout: timeoutMs, maxBuffer: 64 << 20 },
+                (err, stdout, stderr) => {
+                    if (err)
+                        reject(new Error(`${this.name}: kubectl ${args.join(" ")}: ${stderr.trim() || err.message}`));
+                    else resolve(stdout);
+                },
+            );
         });
     }
 
@@ -58,8 +71,12 @@ export class Cluster {
         const kumactl = path.join(clusterDir, "kuma", "kumactl.yaml");
         const indexFile = path.join(clusterDir, "index");
         if (!fs.existsSync(kumactl) || !fs.existsSync(indexFile)) return undefined;
-        return sandboxLayout(fs.readFileSync(this.kubeconfig, "utf8"), fs.readFileSync(kumactl, "utf8"),
-            Number(fs.readFileSync(indexFile, "utf8")), fs.realpathSync(path.dirname(clusterDir)));
+        return sandboxLayout(
+            fs.readFileSync(this.kubeconfig, "utf8"),
+            fs.readFileSync(kumactl, "utf8"),
+            Number(fs.readFileSync(indexFile, "utf8")),
+            fs.realpathSync(path.dirname(clusterDir)),
+        );
     }
 }
 
@@ -67,7 +84,13 @@ export class Cluster {
 export function sandboxLayout(kubeconfig: string, kumactlConfig: string, index: number, dir: string): SandboxCluster {
     const server: string = YAML.parse(kubeconfig).clusters[0].cluster.server;
     const kumactl = YAML.parse(kumactlConfig);
-    const current = kumactl.controlPlanes.find((c: any) => c.name === kumactl.contexts.find((x: any) => x.name === kumactl.currentContext)?.controlPlane)
-        ?? kumactl.controlPlanes[0];
-    return { dir, portBase: Number(new URL(server).port) - 10 * index, controlPlaneUrl: current.coordinates.apiServer.url };
+    const current =
+        kumactl.controlPlanes.find(
+            (c: any) => c.name === kumactl.contexts.find((x: any) => x.name === kumactl.currentContext)?.controlPlane,
+        ) ?? kumactl.controlPlanes[0];
+    return {
+        dir,
+        portBase: Number(new URL(server).port) - 10 * index,
+        controlPlaneUrl: current.coordinates.apiServer.url,
+    };
 }

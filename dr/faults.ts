@@ -9,10 +9,11 @@ import { Cluster, SandboxCluster } from "./cluster";
 import { DrError } from "./errors";
 
 export const FAULTS = ["echo", "service", "gateway", "zone"] as const;
-export type FaultKind = typeof FAULTS[number];
+export type FaultKind = (typeof FAULTS)[number];
 
 export function parseFault(value: string | undefined): FaultKind {
-    if (!FAULTS.includes(value as FaultKind)) throw DrError.bad("--fault", value ?? "", "is not a fault kind", `use one of: ${FAULTS.join(", ")}`);
+    if (!FAULTS.includes(value as FaultKind))
+        throw DrError.bad("--fault", value ?? "", "is not a fault kind", `use one of: ${FAULTS.join(", ")}`);
     return value as FaultKind;
 }
 
@@ -66,10 +67,12 @@ const SANDBOX_SH = path.resolve(__dirname, "..", "scripts", "sandbox.sh");
 /** The sandbox's own script, with the environment of the sandbox the cluster belongs to. */
 function sandboxSh(sb: SandboxCluster, ...args: string[]): void {
     const r = spawnSync("bash", [SANDBOX_SH, ...args], {
-        encoding: "utf8", timeout: 5 * 60_000,
+        encoding: "utf8",
+        timeout: 5 * 60_000,
         env: { ...process.env, SANDBOX_DIR: sb.dir, SANDBOX_PORT_BASE: String(sb.portBase) },
     });
-    if (r.status !== 0) throw new Error(`sandbox.sh ${args.join(" ")} failed: ${r.stderr.split("\n").slice(-5).join("\n")}`);
+    if (r.status !== 0)
+        throw new Error(`sandbox.sh ${args.join(" ")} failed: ${r.stderr.split("\n").slice(-5).join("\n")}`);
 }
 
 export interface FaultTarget {
@@ -84,19 +87,29 @@ export interface FaultTarget {
 
 const NS = K8S_NAMES.namespace;
 const GATEWAY_CONFIGURATION = "gatewayconfigurations.gateway-operator.konghq.com";
-const GATEWAY_SELECTOR = Object.entries(GATEWAY_POD_LABELS).map(([k, v]) => `${k}=${v}`).join(",");
+const GATEWAY_SELECTOR = Object.entries(GATEWAY_POD_LABELS)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 
 /**
  * The one Deployment whose pods the Service selects: the scale fault's target. Found by the
  * Service's selector, since a Service mesh-dr does not deploy may run from a Deployment of any name.
  */
 async function deploymentBehind(c: Cluster, svc: FaultService): Promise<any> {
-    const selector: Record<string, string> = (await c.get(["-n", svc.namespace, "service", svc.name]))?.spec?.selector ?? {};
+    const selector: Record<string, string> =
+        (await c.get(["-n", svc.namespace, "service", svc.name]))?.spec?.selector ?? {};
     const list: any[] = (await c.get(["-n", svc.namespace, "deployments"]))?.items ?? [];
-    const found = Object.keys(selector).length === 0 ? [] : list.filter(d => Object.entries(selector).every(([k, v]) => d.spec?.template?.metadata?.labels?.[k] === v));
+    const found =
+        Object.keys(selector).length === 0
+            ? []
+            : list.filter(d =>
+                  Object.entries(selector).every(([k, v]) => d.spec?.template?.metadata?.labels?.[k] === v),
+              );
     if (found.length !== 1) {
-        throw new DrError(`${c.name}: the echo (scale) fault needs one Deployment behind Service ${svc.namespace}/${svc.name}, found ${JSON.stringify(found.map(d => d.metadata.name))}. ` +
-            "Fix: drill the service fault (--fault service) instead");
+        throw new DrError(
+            `${c.name}: the echo (scale) fault needs one Deployment behind Service ${svc.namespace}/${svc.name}, found ${JSON.stringify(found.map(d => d.metadata.name))}. ` +
+                "Fix: drill the service fault (--fault service) instead",
+        );
     }
     return found[0];
 }
@@ -122,7 +135,9 @@ export async function prepare(file: string, m: Omit<Marker, "undo">, t: FaultTar
         }
         case "zone":
             if (!t.sandbox) {
-                undo.controlPlaneReplicas = (await c.get(["-n", t.systemNamespace, "deployment", t.controlPlaneService])).spec.replicas;
+                undo.controlPlaneReplicas = (
+                    await c.get(["-n", t.systemNamespace, "deployment", t.controlPlaneService])
+                ).spec.replicas;
             }
             break;
     }
@@ -143,20 +158,44 @@ export async function inject(m: Marker, t: FaultTarget): Promise<void> {
             // MeshService no longer has the port the MMZS and the route use. (A wrong targetPort
             // alone leaves Kuma's endpoints as they are: only Envoy would notice.)
             const { name, namespace, port } = t.service;
-            const ports = (m.undo.ports as any[]).map(p => p.port === port ? { ...p, port: port + 1 } : p);
-            await c.kubectl(["-n", namespace, "patch", "service", name, "--type=json", "-p", JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }])]);
+            const ports = (m.undo.ports as any[]).map(p => (p.port === port ? { ...p, port: port + 1 } : p));
+            await c.kubectl([
+                "-n",
+                namespace,
+                "patch",
+                "service",
+                name,
+                "--type=json",
+                "-p",
+                JSON.stringify([{ op: "replace", path: "/spec/ports", value: ports }]),
+            ]);
             break;
         }
         case "gateway":
             // Kong Operator scales the data plane to 0; the pods are deleted at once (the sandbox's
             // stand-in has no operator behind it).
-            await c.kubectl(["-n", NS, "patch", GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration, "--type=merge", "-p",
-                JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: 0 } } } })]);
+            await c.kubectl([
+                "-n",
+                NS,
+                "patch",
+                GATEWAY_CONFIGURATION,
+                K8S_NAMES.gatewayConfiguration,
+                "--type=merge",
+                "-p",
+                JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: 0 } } } }),
+            ]);
             await c.kubectl(["-n", NS, "delete", "pods", "-l", GATEWAY_SELECTOR, "--wait=false"]);
             break;
         case "zone":
             if (t.sandbox) sandboxSh(t.sandbox, "stop-apiserver", m.zone);
-            else await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, "--replicas=0"]);
+            else
+                await c.kubectl([
+                    "-n",
+                    t.systemNamespace,
+                    "scale",
+                    `deployment/${t.controlPlaneService}`,
+                    "--replicas=0",
+                ]);
             break;
     }
 }
@@ -168,19 +207,42 @@ export async function restore(file: string, m: Marker, t: FaultTarget): Promise<
     switch (m.fault) {
         case "echo":
             // A marker of a version before services names no Deployment: it scaled echo.
-            if (u.replicas !== undefined) await c.kubectl(["-n", t.service.namespace, "scale", `deployment/${u.deployment ?? K8S_NAMES.echo}`, `--replicas=${u.replicas}`]);
+            if (u.replicas !== undefined)
+                await c.kubectl([
+                    "-n",
+                    t.service.namespace,
+                    "scale",
+                    `deployment/${u.deployment ?? K8S_NAMES.echo}`,
+                    `--replicas=${u.replicas}`,
+                ]);
             break;
         case "service":
             if (u.ports) {
-                await c.kubectl(["-n", t.service.namespace, "patch", "service", t.service.name, "--type=json", "-p",
-                    JSON.stringify([{ op: "replace", path: "/spec/ports", value: u.ports }])]);
+                await c.kubectl([
+                    "-n",
+                    t.service.namespace,
+                    "patch",
+                    "service",
+                    t.service.name,
+                    "--type=json",
+                    "-p",
+                    JSON.stringify([{ op: "replace", path: "/spec/ports", value: u.ports }]),
+                ]);
             }
             break;
         case "gateway":
             if (u.gatewayReplicas !== undefined) {
                 // A merge patch's null removes the field, as it was.
-                await c.kubectl(["-n", NS, "patch", GATEWAY_CONFIGURATION, K8S_NAMES.gatewayConfiguration, "--type=merge", "-p",
-                    JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: u.gatewayReplicas } } } })]);
+                await c.kubectl([
+                    "-n",
+                    NS,
+                    "patch",
+                    GATEWAY_CONFIGURATION,
+                    K8S_NAMES.gatewayConfiguration,
+                    "--type=merge",
+                    "-p",
+                    JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: u.gatewayReplicas } } } }),
+                ]);
             }
             // The sandbox has no Kong Operator: its own recipe puts the stand-in back.
             if (t.sandbox) sandboxSh(t.sandbox, "gateway", m.zone);
@@ -188,10 +250,15 @@ export async function restore(file: string, m: Marker, t: FaultTarget): Promise<
         case "zone":
             if (t.sandbox) sandboxSh(t.sandbox, "start-apiserver", m.zone);
             else if (u.controlPlaneReplicas !== undefined) {
-                await c.kubectl(["-n", t.systemNamespace, "scale", `deployment/${t.controlPlaneService}`, `--replicas=${u.controlPlaneReplicas}`]);
+                await c.kubectl([
+                    "-n",
+                    t.systemNamespace,
+                    "scale",
+                    `deployment/${t.controlPlaneService}`,
+                    `--replicas=${u.controlPlaneReplicas}`,
+                ]);
             }
             break;
     }
     fs.rmSync(file, { force: true });
 }
-

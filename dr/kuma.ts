@@ -50,29 +50,46 @@ export class KumaApiTransport implements Transport {
  * is recognised from its message.
  */
 export class ServiceProxyTransport implements Transport {
-    constructor(private readonly kubectlArgs: string[], private readonly namespace: string, private readonly service: string, port = 5681) {
+    constructor(
+        private readonly kubectlArgs: string[],
+        private readonly namespace: string,
+        private readonly service: string,
+        port = 5681,
+    ) {
         this.where = `/api/v1/namespaces/${namespace}/services/${service}:${port}/proxy`;
     }
     readonly where: string;
 
     get(apiPath: string) {
         return new Promise<{ status: number; body: string }>((resolve, reject) => {
-            execFile("kubectl", [...this.kubectlArgs, "get", "--raw", `${this.where}${apiPath}`], { timeout: REQUEST_TIMEOUT_MS * 2 }, (err, stdout, stderr) => {
-                if (!err) return resolve({ status: 200, body: stdout });
-                // No control plane behind the proxy is not an object Kuma lacks: say so, not "absent".
-                if (stderr.includes(`services "${this.service}" not found`)) {
-                    return reject(new Error(`no control plane: no Service ${this.service} in namespace ${this.namespace} on this cluster`));
-                }
-                if (/NotFound|\(404\)|not found/i.test(stderr)) return resolve({ status: 404, body: stderr });
-                reject(new Error(`kubectl get --raw ${this.where}${apiPath}: ${stderr.trim() || err.message}`));
-            });
+            execFile(
+                "kubectl",
+                [...this.kubectlArgs, "get", "--raw", `${this.where}${apiPath}`],
+                { timeout: REQUEST_TIMEOUT_MS * 2 },
+                (err, stdout, stderr) => {
+                    if (!err) return resolve({ status: 200, body: stdout });
+                    // No control plane behind the proxy is not an object Kuma lacks: say so, not "absent".
+                    if (stderr.includes(`services "${this.service}" not found`)) {
+                        return reject(
+                            new Error(
+                                `no control plane: no Service ${this.service} in namespace ${this.namespace} on this cluster`,
+                            ),
+                        );
+                    }
+                    if (/NotFound|\(404\)|not found/i.test(stderr)) return resolve({ status: 404, body: stderr });
+                    reject(new Error(`kubectl get --raw ${this.where}${apiPath}: ${stderr.trim() || err.message}`));
+                },
+            );
         });
     }
 }
 
 /** A control plane's API. */
 export class ControlPlane {
-    constructor(readonly name: string, readonly transport: Transport) {}
+    constructor(
+        readonly name: string,
+        readonly transport: Transport,
+    ) {}
 
     /** A control plane whose API listens at this URL. */
     static at(name: string, url: string): ControlPlane {
@@ -134,14 +151,16 @@ export class Xds {
     /** The cluster's endpoints by locality, lowest priority number (most preferred) first. */
     localities(clusterName: string): Locality[] {
         const cla = this.ofType(TYPE.loadAssignment)[clusterName] ?? this.cluster(clusterName)?.loadAssignment ?? {};
-        return (cla.endpoints ?? []).map((le: any) => ({
-            zone: le.locality?.zone ?? "",
-            priority: le.priority ?? 0,
-            addresses: (le.lbEndpoints ?? []).map((e: any) => {
-                const a = e.endpoint.address.socketAddress;
-                return `${a.address}:${a.portValue}`;
-            }),
-        })).sort((a: Locality, b: Locality) => a.priority - b.priority || a.zone.localeCompare(b.zone));
+        return (cla.endpoints ?? [])
+            .map((le: any) => ({
+                zone: le.locality?.zone ?? "",
+                priority: le.priority ?? 0,
+                addresses: (le.lbEndpoints ?? []).map((e: any) => {
+                    const a = e.endpoint.address.socketAddress;
+                    return `${a.address}:${a.portValue}`;
+                }),
+            }))
+            .sort((a: Locality, b: Locality) => a.priority - b.priority || a.zone.localeCompare(b.zone));
     }
 }
 
@@ -152,13 +171,19 @@ export const GATEWAY_DATAPLANE = "kong-gateway-standin.kong";
  * Where a zone's gateway sends a service: the endpoints, by locality, of its MMZS's Envoy cluster
  * (the stack's `services.<name>.envoyCluster`); fails when the gateway has no such cluster.
  */
-export async function gatewayLocalities(cp: ControlPlane, mesh: string, envoyCluster: string, dataplane = GATEWAY_DATAPLANE): Promise<Locality[]> {
+export async function gatewayLocalities(
+    cp: ControlPlane,
+    mesh: string,
+    envoyCluster: string,
+    dataplane = GATEWAY_DATAPLANE,
+): Promise<Locality[]> {
     return serviceLocalities(await cp.proxyConfig(mesh, dataplane), envoyCluster);
 }
 
 /** A service's localities in a gateway config already read (one read serves every service). */
 export function serviceLocalities(xds: Xds, envoyCluster: string): Locality[] {
-    if (!xds.cluster(envoyCluster)) throw new Error(`no cluster ${envoyCluster} on the gateway (it has ${JSON.stringify(xds.clusterNames())})`);
+    if (!xds.cluster(envoyCluster))
+        throw new Error(`no cluster ${envoyCluster} on the gateway (it has ${JSON.stringify(xds.clusterNames())})`);
     return xds.localities(envoyCluster);
 }
 
@@ -168,7 +193,12 @@ export function byPriority(localities: Locality[]): string[] {
 }
 
 /** Whether the gateway's cluster of a service lists exactly these `priority:zone` entries, in order. */
-export async function gatewayListsNow(cp: ControlPlane, mesh: string, envoyCluster: string, expected: string[]): Promise<boolean> {
+export async function gatewayListsNow(
+    cp: ControlPlane,
+    mesh: string,
+    envoyCluster: string,
+    expected: string[],
+): Promise<boolean> {
     return JSON.stringify(byPriority(await gatewayLocalities(cp, mesh, envoyCluster))) === JSON.stringify(expected);
 }
 
@@ -179,6 +209,12 @@ export async function gatewayListsNow(cp: ControlPlane, mesh: string, envoyClust
 export async function gatewayDataplanes(cp: ControlPlane, mesh: string, namespace: string): Promise<string[]> {
     const list = await cp.get(`/meshes/${mesh}/dataplanes?size=1000`);
     return (list?.items ?? [])
-        .filter((d: any) => d.networking?.gateway && d.networking.gateway.type !== "BUILTIN" && String(d.name).endsWith(`.${namespace}`))
-        .map((d: any) => String(d.name)).sort();
+        .filter(
+            (d: any) =>
+                d.networking?.gateway &&
+                d.networking.gateway.type !== "BUILTIN" &&
+                String(d.name).endsWith(`.${namespace}`),
+        )
+        .map((d: any) => String(d.name))
+        .sort();
 }

@@ -32,14 +32,19 @@ export class Probe {
     private stopped = false;
     private readonly loops: Promise<void>[];
 
-    constructor(urls: string[], private readonly t0: number, private readonly podsByZone: () => Record<string, string[]>, private readonly opts: ProbeOptions) {
+    constructor(
+        urls: string[],
+        private readonly t0: number,
+        private readonly podsByZone: () => Record<string, string[]>,
+        private readonly opts: ProbeOptions,
+    ) {
         this.loops = urls.map(u => this.loop(u));
     }
 
     private async loop(url: string): Promise<void> {
         for (let i = 0; i < this.opts.maxRequests && !this.stopped; i++) {
             const started = Date.now();
-            let status = 0, zone: string | undefined;
+            let status: number, zone: string | undefined;
             try {
                 const r = await fetch(url, { signal: AbortSignal.timeout(this.opts.timeoutMs) });
                 status = r.status;

@@ -33,14 +33,19 @@ export function helmValues(role: CpRole, chart: HelmChart): string {
     for (const name of CP_SETTING_NAMES) {
         const s = CP_SETTINGS[name];
         if (!(s.env in env)) continue;
-        lines.push(`${indent}# ${s.configPath}: Kuma's default ${s.kumaDefault}; costs: ${s.cost}`, `${indent}${s.env}: "${env[s.env]}"`);
+        lines.push(
+            `${indent}# ${s.configPath}: Kuma's default ${s.kumaDefault}; costs: ${s.cost}`,
+            `${indent}${s.env}: "${env[s.env]}"`,
+        );
     }
     return lines.join("\n");
 }
 
 /** KEY=VALUE lines, one per setting of the role's control planes. */
 export function envLines(role: CpRole, profile: Profile): string {
-    return Object.entries(profileEnv(role, profile)).map(([k, v]) => `${k}=${v}`).join("\n");
+    return Object.entries(profileEnv(role, profile))
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n");
 }
 
 function main(argv: string[]): number {

@@ -9,7 +9,7 @@ import { successPerSecond } from "./timeline";
 // The UMD build (not in the package's exports map) sits beside its main file.
 const CHART_JS = path.join(path.dirname(require.resolve("chart.js")), "chart.umd.min.js");
 
-const seconds = (ms: number | undefined) => ms === undefined ? "not observed" : `${(ms / 1000).toFixed(2)} s`;
+const seconds = (ms: number | undefined) => (ms === undefined ? "not observed" : `${(ms / 1000).toFixed(2)} s`);
 
 /** The datasets of the chart, computed here so the tests can compare them with the report. */
 export function chartData(r: DrillReport) {
@@ -19,7 +19,8 @@ export function chartData(r: DrillReport) {
     const lanes = r.gateways.map((g, i) => {
         const mine = r.samples.filter(s => s.gateway === g.gateway);
         // Lane i: i + 0.8 while the gateway routes to the faulted zone, i without it, a gap without config.
-        const y = (listing: string[] | null) => listing === null ? null : listing.some(e => e.endsWith(`:${zone}`)) ? i + 0.8 : i;
+        const y = (listing: string[] | null) =>
+            listing === null ? null : listing.some(e => e.endsWith(`:${zone}`)) ? i + 0.8 : i;
         const points = mine.map(s => ({ x: sec(s.t), y: y(s.listing) }));
         if (mine.length) points.push({ x: end, y: y(mine[mine.length - 1].listing) });
         return { label: `${g.gateway}'s gateway routes to ${zone}`, gateway: g.gateway, points };
@@ -29,12 +30,38 @@ export function chartData(r: DrillReport) {
         ...(g.backAt !== undefined ? [{ label: `${g.gateway} back`, x: sec(g.backAt), y: i + 0.4 }] : []),
     ]);
     const traffic = [
-        ...(r.trafficFailoverMs !== undefined ? [{ label: "traffic answered by another zone", x: sec(r.faultAt + r.trafficFailoverMs), y: r.gateways.length - 0.5 }] : []),
-        ...(r.trafficRecoveryMs !== undefined ? [{ label: `traffic answered by ${zone} again`, x: sec(r.restoredAt + r.trafficRecoveryMs), y: r.gateways.length - 0.5 }] : []),
+        ...(r.trafficFailoverMs !== undefined
+            ? [
+                  {
+                      label: "traffic answered by another zone",
+                      x: sec(r.faultAt + r.trafficFailoverMs),
+                      y: r.gateways.length - 0.5,
+                  },
+              ]
+            : []),
+        ...(r.trafficRecoveryMs !== undefined
+            ? [
+                  {
+                      label: `traffic answered by ${zone} again`,
+                      x: sec(r.restoredAt + r.trafficRecoveryMs),
+                      y: r.gateways.length - 0.5,
+                  },
+              ]
+            : []),
     ];
-    const probes = successPerSecond(r.probes.map(p => ({ ...p, t: p.t - r.faultAt })))
-        .map(b => ({ x: b.second, y: Math.round(100 * b.ok / b.total) }));
-    return { lanes, events: [...events, ...traffic], probes, markers: { fault: 0, restored: sec(r.restoredAt) }, end, start: sec(0), laneCount: r.gateways.length };
+    const probes = successPerSecond(r.probes.map(p => ({ ...p, t: p.t - r.faultAt }))).map(b => ({
+        x: b.second,
+        y: Math.round((100 * b.ok) / b.total),
+    }));
+    return {
+        lanes,
+        events: [...events, ...traffic],
+        probes,
+        markers: { fault: 0, restored: sec(r.restoredAt) },
+        end,
+        start: sec(0),
+        laneCount: r.gateways.length,
+    };
 }
 
 function escapeHtml(s: string): string {
@@ -45,8 +72,13 @@ export function reportHtml(r: DrillReport): string {
     const data = chartData(r);
     // </script> inside the data must not end the element.
     const json = JSON.stringify({ data, zones: r.gateways.map(g => g.gateway) }).replace(/</g, "\\u003c");
-    const rows = r.gateways.map(g => `<tr><td>${escapeHtml(g.gateway)}</td><td>${g.affected ? "yes" : "no"}</td>` +
-        `<td>${g.leftAt === undefined ? "—" : seconds(g.leftAt - r.faultAt)}</td><td>${g.backAt === undefined ? "—" : seconds(g.backAt - r.restoredAt)}</td></tr>`).join("\n");
+    const rows = r.gateways
+        .map(
+            g =>
+                `<tr><td>${escapeHtml(g.gateway)}</td><td>${g.affected ? "yes" : "no"}</td>` +
+                `<td>${g.leftAt === undefined ? "—" : seconds(g.leftAt - r.faultAt)}</td><td>${g.backAt === undefined ? "—" : seconds(g.backAt - r.restoredAt)}</td></tr>`,
+        )
+        .join("\n");
     const title = `Drill: ${r.fault} fault in ${r.zone}, service ${r.service} (stack ${r.stack})`;
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>

@@ -6,7 +6,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { apiConnection } from "../components/kuma-api";
-import { ConfigError, StackConfig, controlPlaneNamespace, isKubeconfigContents, parseConfigEntries } from "../zones/config";
+import {
+    ConfigError,
+    StackConfig,
+    controlPlaneNamespace,
+    isKubeconfigContents,
+    parseConfigEntries,
+} from "../zones/config";
 import { Cluster } from "./cluster";
 import { DrError } from "./errors";
 import { ControlPlane, HttpTransport, KumaApiTransport, ServiceProxyTransport } from "./kuma";
@@ -91,7 +97,12 @@ export class DrStack {
      * private temp file, removed by `close()`; their text is never printed. `envVars`: extra
      * environment of its Pulumi runs (the backend, see dr/backend.ts).
      */
-    static async open(name: string, workDir: string, cp: ControlPlaneOptions, envVars: Record<string, string> = {}): Promise<DrStack> {
+    static async open(
+        name: string,
+        workDir: string,
+        cp: ControlPlaneOptions,
+        envVars: Record<string, string> = {},
+    ): Promise<DrStack> {
         removeDeadRunsTempDirs();
         const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
         try {
@@ -102,17 +113,38 @@ export class DrStack {
         }
     }
 
-    private static async load(name: string, workDir: string, cp: ControlPlaneOptions, envVars: Record<string, string>, tempDir: string): Promise<DrStack> {
+    private static async load(
+        name: string,
+        workDir: string,
+        cp: ControlPlaneOptions,
+        envVars: Record<string, string>,
+        tempDir: string,
+    ): Promise<DrStack> {
         let stack: Stack;
         try {
             stack = await LocalWorkspace.selectStack({ stackName: name, workDir }, { envVars });
         } catch {
             // Only now list them: one engine call less on the usual path.
-            const known = await LocalWorkspace.create({ workDir, envVars }).then(ws => ws.listStacks()).then(l => l.map(s => s.name.split("/").pop()!), () => []);
-            throw DrError.bad("--stack", name, `is not a stack of the project in ${workDir}`,
-                known.length ? `use one of: ${known.join(", ")}` : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory (and PULUMI_BACKEND_URL for its backend)");
+            const known = await LocalWorkspace.create({ workDir, envVars })
+                .then(ws => ws.listStacks())
+                .then(
+                    l => l.map(s => s.name.split("/").pop()!),
+                    () => [],
+                );
+            throw DrError.bad(
+                "--stack",
+                name,
+                `is not a stack of the project in ${workDir}`,
+                known.length
+                    ? `use one of: ${known.join(", ")}`
+                    : "deploy one first (npm start for the sandbox), or pass --dir with the project's directory (and PULUMI_BACKEND_URL for its backend)",
+            );
         }
-        const entries = Object.entries(await stack.getAllConfig()).map(([fullKey, v]) => ({ fullKey, value: v.value, secret: v.secret === true }));
+        const entries = Object.entries(await stack.getAllConfig()).map(([fullKey, v]) => ({
+            fullKey,
+            value: v.value,
+            secret: v.secret === true,
+        }));
         let config: StackConfig;
         try {
             config = parseConfigEntries(entries);
@@ -122,9 +154,16 @@ export class DrStack {
         }
         const raw = await stack.outputs();
         if (!raw.zones || !raw.multiZoneService) {
-            throw DrError.bad("--stack", name, "has no outputs (never deployed?)", `run pulumi up --stack ${name} first`);
+            throw DrError.bad(
+                "--stack",
+                name,
+                "has no outputs (never deployed?)",
+                `run pulumi up --stack ${name} first`,
+            );
         }
-        const outputs = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.value])) as unknown as StackOutputs;
+        const outputs = Object.fromEntries(
+            Object.entries(raw).map(([k, v]) => [k, v.value]),
+        ) as unknown as StackOutputs;
         const clusterOf = (name: string, c: { kubeconfig?: string; context?: string }) => {
             let file = c.kubeconfig;
             if (file && isKubeconfigContents(file)) {
@@ -139,16 +178,29 @@ export class DrStack {
         const zones = new Map(config.zones.map(z => [z.name, clusterOf(z.name, z.cluster)]));
         const global = config.global.kind === "kubernetes" ? clusterOf("global", config.global.cluster) : undefined;
         const ns = controlPlaneNamespace(config);
-        const controlPlanes = new Map([...zones.values(), ...(global ? [global] : [])].map(c => {
-            const url = cp.urls[c.name] ?? c.sandbox()?.controlPlaneUrl;
-            const transport = url ? new HttpTransport(url.replace(/\/$/, "")) : new ServiceProxyTransport(c.kubectlArgs, ns, cp.service);
-            return [c.name, new ControlPlane(c.name, transport)];
-        }));
+        const controlPlanes = new Map(
+            [...zones.values(), ...(global ? [global] : [])].map(c => {
+                const url = cp.urls[c.name] ?? c.sandbox()?.controlPlaneUrl;
+                const transport = url
+                    ? new HttpTransport(url.replace(/\/$/, ""))
+                    : new ServiceProxyTransport(c.kubectlArgs, ns, cp.service);
+                return [c.name, new ControlPlane(c.name, transport)];
+            }),
+        );
         // An API global control plane: the same API the program deploys through, with its token.
-        if (config.global.kind === "api") controlPlanes.set("global", new ControlPlane("global", new KumaApiTransport(apiConnection(config.global.api))));
+        if (config.global.kind === "api")
+            controlPlanes.set(
+                "global",
+                new ControlPlane("global", new KumaApiTransport(apiConnection(config.global.api))),
+            );
         for (const key of Object.keys(cp.urls)) {
             if (!controlPlanes.has(key)) {
-                throw DrError.bad("--cp", `${key}=${cp.urls[key]}`, `names no zone of stack ${name}`, `use a zone name (${[...zones.keys()].join(", ")}) or global`);
+                throw DrError.bad(
+                    "--cp",
+                    `${key}=${cp.urls[key]}`,
+                    `names no zone of stack ${name}`,
+                    `use a zone name (${[...zones.keys()].join(", ")}) or global`,
+                );
             }
         }
         return new DrStack(name, workDir, stack, config, outputs, zones, global, controlPlanes, tempDir);
@@ -164,7 +216,13 @@ export class DrStack {
 
     zone(name: string): Cluster {
         const c = this.zones.get(name);
-        if (!c) throw DrError.bad("--zone", name, `is not a zone of stack ${this.name}`, `use one of: ${this.zoneNames.join(", ")}`);
+        if (!c)
+            throw DrError.bad(
+                "--zone",
+                name,
+                `is not a zone of stack ${this.name}`,
+                `use one of: ${this.zoneNames.join(", ")}`,
+            );
         return c;
     }
 
@@ -177,8 +235,12 @@ export class DrStack {
         return this.config.services.map(c => {
             const out = this.outputs.services?.[c.name];
             if (!out?.envoyCluster) {
-                throw DrError.bad("--stack", this.name, `has no output services.${c.name}.envoyCluster (deployed before this service, or before per-service outputs)`,
-                    `run pulumi up --stack ${this.name}, then run the DR tool again`);
+                throw DrError.bad(
+                    "--stack",
+                    this.name,
+                    `has no output services.${c.name}.envoyCluster (deployed before this service, or before per-service outputs)`,
+                    `run pulumi up --stack ${this.name}, then run the DR tool again`,
+                );
             }
             return { ...out, podLabels: c.podLabels };
         });
@@ -188,7 +250,13 @@ export class DrStack {
     service(name: string | undefined): DrService {
         const all = this.services;
         const s = name === undefined ? all[0] : all.find(x => x.name === name);
-        if (!s) throw DrError.bad("--service", name, `is not a service of stack ${this.name}`, `use one of: ${all.map(x => x.name).join(", ")}`);
+        if (!s)
+            throw DrError.bad(
+                "--service",
+                name,
+                `is not a service of stack ${this.name}`,
+                `use one of: ${all.map(x => x.name).join(", ")}`,
+            );
         return s;
     }
 
@@ -205,7 +273,9 @@ export class DrStack {
     async pendingChanges(): Promise<number> {
         // With a refresh, so drift on the clusters (a fault left behind) counts too.
         const r = await this.stack.preview({ refresh: true });
-        return Object.entries(r.changeSummary).filter(([op]) => op !== "same").reduce((n, [, c]) => n + (c ?? 0), 0);
+        return Object.entries(r.changeSummary)
+            .filter(([op]) => op !== "same")
+            .reduce((n, [, c]) => n + (c ?? 0), 0);
     }
 
     close(): void {

@@ -1,6 +1,14 @@
 // `status`: is every zone ready to lose another one? Read from the live systems: each cluster's API
 // server, the global and zone control planes, what the zone CP computed for the zone's gateway.
-import { CP_SETTINGS, CpTimings, PathStep, crossZoneModel, profileTimings, sumSeconds, timingsFromConfig } from "../components/cp-profile";
+import {
+    CP_SETTINGS,
+    CpTimings,
+    PathStep,
+    crossZoneModel,
+    profileTimings,
+    sumSeconds,
+    timingsFromConfig,
+} from "../components/cp-profile";
 import { K8S_NAMES } from "../components/names";
 import { controlPlaneNamespace } from "../zones/config";
 import { ControlPlane, Locality, byPriority, gatewayDataplanes, serviceLocalities } from "./kuma";
@@ -61,7 +69,14 @@ export const SERVICE_CHECKS = ["MeshService", "MMZS", "gateway"] as const;
 export const CHECKS = [...ZONE_CHECKS.slice(0, 2), ...SERVICE_CHECKS, ...ZONE_CHECKS.slice(2)] as const;
 
 /** The failover policies the program creates (FailoverPolicies), as Kuma names their types in `_rules`. */
-export const FAILOVER_POLICY_TYPES = ["MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshProxyPatch", "MeshRetry", "MeshTimeout"];
+export const FAILOVER_POLICY_TYPES = [
+    "MeshCircuitBreaker",
+    "MeshHealthCheck",
+    "MeshLoadBalancingStrategy",
+    "MeshProxyPatch",
+    "MeshRetry",
+    "MeshTimeout",
+];
 
 /**
  * Whether a gateway's MMZS localities route the zone locally first and keep every other zone as
@@ -70,11 +85,18 @@ export const FAILOVER_POLICY_TYPES = ["MeshCircuitBreaker", "MeshHealthCheck", "
 export function gatewayRoutesLocalFirst(zone: string, allZones: string[], localities: Locality[]): Check {
     const listed = byPriority(localities).join(" ");
     const first = localities[0];
-    const missing = allZones.filter(z => z !== zone && !localities.some(l => l.zone === z && l.priority > (first?.priority ?? 0)));
+    const missing = allZones.filter(
+        z => z !== zone && !localities.some(l => l.zone === z && l.priority > (first?.priority ?? 0)),
+    );
     if (!first || first.zone !== zone || localities.filter(l => l.priority === first.priority).length !== 1) {
-        return { name: "gateway", ok: false, detail: `${zone} is not alone at the first priority (${listed || "no endpoints"})` };
+        return {
+            name: "gateway",
+            ok: false,
+            detail: `${zone} is not alone at the first priority (${listed || "no endpoints"})`,
+        };
     }
-    if (missing.length) return { name: "gateway", ok: false, detail: `no failover to ${missing.join(", ")} (${listed})` };
+    if (missing.length)
+        return { name: "gateway", ok: false, detail: `no failover to ${missing.join(", ")} (${listed})` };
     return { name: "gateway", ok: true, detail: listed };
 }
 
@@ -94,12 +116,15 @@ export function policyTypesInRules(rules: any): string[] {
     return [...types].sort();
 }
 
-const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0].slice(0, 200);
+const firstLine = (e: unknown) =>
+    String((e as Error).message ?? e)
+        .split("\n")[0]
+        .slice(0, 200);
 
 /** `f`'s promise, started on the first call and shared by the later ones. */
 function once<T>(f: () => Promise<T>): () => Promise<T> {
     let p: Promise<T> | undefined;
-    return () => p ??= f();
+    return () => (p ??= f());
 }
 
 async function attempt(name: string, fn: () => Promise<Check>): Promise<Check> {
@@ -125,27 +150,54 @@ export async function readCpSettings(cp: ControlPlane): Promise<CpSettingsReadin
  * settings the control planes run with (`readings`, by CP name: the zones and "global"), within
  * `targetSeconds`; otherwise the settings to change to the DR profile's values.
  */
-export function failoverCheck(zone: string, zones: string[], readings: Record<string, CpSettingsReading>, targetSeconds: number):
-    { check: Check; failover?: FailoverStatus } {
-    const model = crossZoneModel(zone, zones, Object.fromEntries(Object.entries(readings).map(([cp, r]) => [cp, r.timings])));
+export function failoverCheck(
+    zone: string,
+    zones: string[],
+    readings: Record<string, CpSettingsReading>,
+    targetSeconds: number,
+): { check: Check; failover?: FailoverStatus } {
+    const model = crossZoneModel(
+        zone,
+        zones,
+        Object.fromEntries(Object.entries(readings).map(([cp, r]) => [cp, r.timings])),
+    );
     if (!model) return { check: { name: "failover", ok: true, detail: "no other zone" } };
-    const unknown = [...new Set(model.steps.filter(st => st.seconds === undefined).map(st =>
-        readings[st.cp]?.error ?? `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`))];
+    const unknown = [
+        ...new Set(
+            model.steps
+                .filter(st => st.seconds === undefined)
+                .map(
+                    st =>
+                        readings[st.cp]?.error ??
+                        `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`,
+                ),
+        ),
+    ];
     const worst = model.worstCaseSeconds;
     const failover: FailoverStatus = {
-        targetSeconds, worstCaseSeconds: worst, steps: model.steps.map(st => ({ ...st, env: CP_SETTINGS[st.setting].env })), unknown, fixes: [],
+        targetSeconds,
+        worstCaseSeconds: worst,
+        steps: model.steps.map(st => ({ ...st, env: CP_SETTINGS[st.setting].env })),
+        unknown,
+        fixes: [],
     };
-    if (worst === undefined) return { check: { name: "failover", ok: false, detail: `unknown: ${unknown.join("; ")}` }, failover };
-    if (worst <= targetSeconds) return { check: { name: "failover", ok: true, detail: `${worst} s ≤ target ${targetSeconds} s` }, failover };
+    if (worst === undefined)
+        return { check: { name: "failover", ok: false, detail: `unknown: ${unknown.join("; ")}` }, failover };
+    if (worst <= targetSeconds)
+        return { check: { name: "failover", ok: true, detail: `${worst} s ≤ target ${targetSeconds} s` }, failover };
     const dr = profileTimings("dr");
-    failover.fixes = model.steps.filter(st => st.seconds! > dr[st.setting]).map(st => {
-        const { env, dr: value } = CP_SETTINGS[st.setting];
-        const role = st.cp === "global" ? "global" : "zone";
-        return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
-    });
+    failover.fixes = model.steps
+        .filter(st => st.seconds! > dr[st.setting])
+        .map(st => {
+            const { env, dr: value } = CP_SETTINGS[st.setting];
+            const role = st.cp === "global" ? "global" : "zone";
+            return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
+        });
     const withProfile = sumSeconds(model.steps.map(st => Math.min(st.seconds!, dr[st.setting])));
     if (withProfile > targetSeconds) {
-        failover.fixes.push(`the DR profile's values reach ${withProfile} s here: raise failover.targetSeconds to ${withProfile} or more, or set the path's settings below the profile's`);
+        failover.fixes.push(
+            `the DR profile's values reach ${withProfile} s here: raise failover.targetSeconds to ${withProfile} or more, or set the path's settings below the profile's`,
+        );
     }
     return { check: { name: "failover", ok: false, detail: `${worst} s > target ${targetSeconds} s` }, failover };
 }
@@ -155,7 +207,11 @@ export async function zoneGateway(cp: ControlPlane, mesh: string): Promise<strin
     return (await gatewayDataplanes(cp, mesh, K8S_NAMES.namespace))[0];
 }
 
-export async function zoneStatus(s: DrStack, zone: string, readings: Record<string, CpSettingsReading>): Promise<ZoneStatus> {
+export async function zoneStatus(
+    s: DrStack,
+    zone: string,
+    readings: Record<string, CpSettingsReading>,
+): Promise<ZoneStatus> {
     const cluster = s.zone(zone);
     const cp = s.controlPlane(zone);
     const mesh = s.mesh;
@@ -163,62 +219,122 @@ export async function zoneStatus(s: DrStack, zone: string, readings: Record<stri
     const checks: Check[] = [];
     const reachable = await cluster.reachable();
     checks.push({ name: "cluster", ok: reachable, detail: reachable ? "API server ready" : "API server unreachable" });
-    checks.push(await attempt("zone CP", async () => {
-        const ok = zoneConnected(await s.controlPlane("global").get(`/zones/${zone}/_overview`));
-        return { name: "zone CP", ok, detail: ok ? "connected to the global CP" : "not connected to the global CP" };
-    }));
+    checks.push(
+        await attempt("zone CP", async () => {
+            const ok = zoneConnected(await s.controlPlane("global").get(`/zones/${zone}/_overview`));
+            return {
+                name: "zone CP",
+                ok,
+                detail: ok ? "connected to the global CP" : "not connected to the global CP",
+            };
+        }),
+    );
     // Read once per zone, whatever the number of services: the synced MMZS copies and the gateway's config.
     // Started on first use, inside a check, so a failure is that check's detail.
     const mmzsList = once(() => cluster.get(["-n", controlPlaneNamespace(s.config), "meshmultizoneservices.kuma.io"]));
     const dp = once(() => zoneGateway(cp, mesh));
-    const xds = once(async () => { const d = await dp(); return d && cp.proxyConfig(mesh, d); });
+    const xds = once(async () => {
+        const d = await dp();
+        return d && cp.proxyConfig(mesh, d);
+    });
     for (const svc of services) {
         const of = (check: Check): Check => ({ ...check, service: svc.name });
-        checks.push(of(await attempt("MeshService", async () => {
-            // The zone CP names a Kubernetes zone's MeshService `<name>.<namespace>`; its status counts the healthy dataplanes.
-            const ms = await cp.get(`/meshes/${mesh}/meshservices/${svc.name}.${svc.namespace}`);
-            if (!ms) return { name: "MeshService", ok: false, detail: `no MeshService ${svc.name} in namespace ${svc.namespace}` };
-            const healthy = Number(ms.status?.dataplaneProxies?.healthy ?? 0);
-            return { name: "MeshService", ok: healthy > 0, detail: `${ms.spec?.state ?? "no state"}, ${healthy} healthy dataplane(s)` };
-        })));
-        checks.push(of(await attempt("MMZS", async () => {
-            // The zone's synced copy carries the status the zone CP computed. Synced under a hashed
-            // name (`<name>-<hash>`): its hostname is the service's.
-            const items: any[] = (await mmzsList())?.items ?? [];
-            const mmzs = items.find(o => (o.status?.addresses ?? []).some((a: any) => a.hostname === svc.hostname))
-                ?? items.find(o => o.metadata.name === svc.name || new RegExp(`^${svc.name}-[a-z0-9]+$`).test(o.metadata.name));
-            if (!mmzs) return { name: "MMZS", ok: false, detail: "not synced to the zone" };
-            const listed = new Set<string>((mmzs.status?.meshServices ?? []).map((m: any) => m.zone));
-            const missing = s.zoneNames.filter(z => !listed.has(z));
-            return { name: "MMZS", ok: missing.length === 0, detail: missing.length ? `misses ${missing.join(", ")}` : `lists ${[...listed].sort().join(", ")}` };
-        })));
-        checks.push(of(await attempt("gateway", async () => {
-            const config = await xds();
-            if (!config) return { name: "gateway", ok: false, detail: "no gateway dataplane" };
-            return gatewayRoutesLocalFirst(zone, s.zoneNames, serviceLocalities(config, svc.envoyCluster));
-        })));
+        checks.push(
+            of(
+                await attempt("MeshService", async () => {
+                    // The zone CP names a Kubernetes zone's MeshService `<name>.<namespace>`; its status counts the healthy dataplanes.
+                    const ms = await cp.get(`/meshes/${mesh}/meshservices/${svc.name}.${svc.namespace}`);
+                    if (!ms)
+                        return {
+                            name: "MeshService",
+                            ok: false,
+                            detail: `no MeshService ${svc.name} in namespace ${svc.namespace}`,
+                        };
+                    const healthy = Number(ms.status?.dataplaneProxies?.healthy ?? 0);
+                    return {
+                        name: "MeshService",
+                        ok: healthy > 0,
+                        detail: `${ms.spec?.state ?? "no state"}, ${healthy} healthy dataplane(s)`,
+                    };
+                }),
+            ),
+        );
+        checks.push(
+            of(
+                await attempt("MMZS", async () => {
+                    // The zone's synced copy carries the status the zone CP computed. Synced under a hashed
+                    // name (`<name>-<hash>`): its hostname is the service's.
+                    const items: any[] = (await mmzsList())?.items ?? [];
+                    const mmzs =
+                        items.find(o => (o.status?.addresses ?? []).some((a: any) => a.hostname === svc.hostname)) ??
+                        items.find(
+                            o =>
+                                o.metadata.name === svc.name ||
+                                new RegExp(`^${svc.name}-[a-z0-9]+$`).test(o.metadata.name),
+                        );
+                    if (!mmzs) return { name: "MMZS", ok: false, detail: "not synced to the zone" };
+                    const listed = new Set<string>((mmzs.status?.meshServices ?? []).map((m: any) => m.zone));
+                    const missing = s.zoneNames.filter(z => !listed.has(z));
+                    return {
+                        name: "MMZS",
+                        ok: missing.length === 0,
+                        detail: missing.length
+                            ? `misses ${missing.join(", ")}`
+                            : `lists ${[...listed].sort().join(", ")}`,
+                    };
+                }),
+            ),
+        );
+        checks.push(
+            of(
+                await attempt("gateway", async () => {
+                    const config = await xds();
+                    if (!config) return { name: "gateway", ok: false, detail: "no gateway dataplane" };
+                    return gatewayRoutesLocalFirst(zone, s.zoneNames, serviceLocalities(config, svc.envoyCluster));
+                }),
+            ),
+        );
     }
-    checks.push(await attempt("policies", async () => {
-        const d = await dp();
-        if (!d) return { name: "policies", ok: false, detail: "no gateway dataplane" };
-        const types = policyTypesInRules(await cp.get(`/meshes/${mesh}/dataplanes/${d}/_rules`));
-        const missing = FAILOVER_POLICY_TYPES.filter(t => !types.includes(t));
-        return { name: "policies", ok: missing.length === 0, detail: missing.length ? `missing ${missing.join(", ")}` : types.join(", ") };
-    }));
+    checks.push(
+        await attempt("policies", async () => {
+            const d = await dp();
+            if (!d) return { name: "policies", ok: false, detail: "no gateway dataplane" };
+            const types = policyTypesInRules(await cp.get(`/meshes/${mesh}/dataplanes/${d}/_rules`));
+            const missing = FAILOVER_POLICY_TYPES.filter(t => !types.includes(t));
+            return {
+                name: "policies",
+                ok: missing.length === 0,
+                detail: missing.length ? `missing ${missing.join(", ")}` : types.join(", "),
+            };
+        }),
+    );
     const { check, failover } = failoverCheck(zone, s.zoneNames, readings, s.config.failover.targetSeconds);
     checks.push(check);
     return {
-        zone, ready: checks.every(c => c.ok), checks, failover,
-        services: services.map(svc => ({ service: svc.name, ready: checks.every(c => c.ok || c.service !== svc.name) })),
+        zone,
+        ready: checks.every(c => c.ok),
+        checks,
+        failover,
+        services: services.map(svc => ({
+            service: svc.name,
+            ready: checks.every(c => c.ok || c.service !== svc.name),
+        })),
     };
 }
 
 export async function status(s: DrStack, opts: { preview: boolean }): Promise<StatusReport> {
     // A service without its stack output is bad input: refused before anything is read or previewed.
     void s.services;
-    const preview = opts.preview ? s.pendingChanges().then(n => ({ n }), (e: Error) => ({ error: previewError(String(e.message ?? e)) })) : undefined;
+    const preview = opts.preview
+        ? s.pendingChanges().then(
+              n => ({ n }),
+              (e: Error) => ({ error: previewError(String(e.message ?? e)) }),
+          )
+        : undefined;
     const cps = ["global", ...s.zoneNames];
-    const readings = Object.fromEntries(await Promise.all(cps.map(async cp => [cp, await readCpSettings(s.controlPlane(cp))] as const)));
+    const readings = Object.fromEntries(
+        await Promise.all(cps.map(async cp => [cp, await readCpSettings(s.controlPlane(cp))] as const)),
+    );
     const zones = await Promise.all(s.zoneNames.map(z => zoneStatus(s, z, readings)));
     const report: StatusReport = { stack: s.name, at: new Date().toISOString(), ready: false, zones };
     const p = await preview;
@@ -230,7 +346,10 @@ export async function status(s: DrStack, opts: { preview: boolean }): Promise<St
 
 /** The engine's own error lines of a failed preview, without its progress output. */
 export function previewError(message: string): string {
-    const lines = message.split("\n").map(l => l.trim()).filter(l => /^(error:|\* )/.test(l) && !/^error: preview failed$/.test(l));
+    const lines = message
+        .split("\n")
+        .map(l => l.trim())
+        .filter(l => /^(error:|\* )/.test(l) && !/^error: preview failed$/.test(l));
     return lines.join(" ").slice(0, 400) || "preview failed";
 }
 
@@ -239,20 +358,46 @@ export function previewError(message: string): string {
  * checks are shown on its first line only: they hold for all its services.
  */
 export function formatStatus(r: StatusReport): string {
-    const cell = (c: Check | undefined) => c ? `${c.ok ? "ok" : "FAIL"} ${c.detail}` : "";
-    const rows = r.zones.flatMap(z => (z.services.length ? z.services.map(v => v.service) : [""]).map((service, i) => [z.zone, service, ...CHECKS.map(name =>
-        (SERVICE_CHECKS as readonly string[]).includes(name) ? cell(z.checks.find(c => c.name === name && c.service === service))
-            : i === 0 ? cell(z.checks.find(c => c.name === name && c.service === undefined)) : "")]));
+    const cell = (c: Check | undefined) => (c ? `${c.ok ? "ok" : "FAIL"} ${c.detail}` : "");
+    const rows = r.zones.flatMap(z =>
+        (z.services.length ? z.services.map(v => v.service) : [""]).map((service, i) => [
+            z.zone,
+            service,
+            ...CHECKS.map(name =>
+                (SERVICE_CHECKS as readonly string[]).includes(name)
+                    ? cell(z.checks.find(c => c.name === name && c.service === service))
+                    : i === 0
+                      ? cell(z.checks.find(c => c.name === name && c.service === undefined))
+                      : "",
+            ),
+        ]),
+    );
     const header = ["zone", "service", ...CHECKS];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map(row => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-    const stack = r.pendingChanges !== undefined
-        ? `stack ${r.stack}: ${r.pendingChanges === 0 ? "no pending changes" : `${r.pendingChanges} pending change(s) (pulumi preview --refresh --diff)`}`
-        : r.previewError ? `stack ${r.stack}: preview failed: ${r.previewError}` : `stack ${r.stack}: preview skipped`;
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
+    const stack =
+        r.pendingChanges !== undefined
+            ? `stack ${r.stack}: ${r.pendingChanges === 0 ? "no pending changes" : `${r.pendingChanges} pending change(s) (pulumi preview --refresh --diff)`}`
+            : r.previewError
+              ? `stack ${r.stack}: preview failed: ${r.previewError}`
+              : `stack ${r.stack}: preview skipped`;
     // A zone whose own check fails is not ready for any service; otherwise name the services that are not.
-    const notReady = r.zones.filter(z => !z.ready).map(z => z.checks.some(c => !c.ok && c.service === undefined) ? `zone ${z.zone}`
-        : `zone ${z.zone} (${z.services.filter(v => !v.ready).map(v => v.service).join(", ")})`);
-    const verdict = r.ready ? "READY: every zone can take over for another"
+    const notReady = r.zones
+        .filter(z => !z.ready)
+        .map(z =>
+            z.checks.some(c => !c.ok && c.service === undefined)
+                ? `zone ${z.zone}`
+                : `zone ${z.zone} (${z.services
+                      .filter(v => !v.ready)
+                      .map(v => v.service)
+                      .join(", ")})`,
+        );
+    const verdict = r.ready
+        ? "READY: every zone can take over for another"
         : `NOT READY: ${[...notReady, ...(r.pendingChanges !== 0 && !(r.pendingChanges === undefined && !r.previewError) ? ["the stack"] : [])].join(", ")}`;
     return [line(header), ...rows.map(line), ...formatFailover(r.zones), stack, verdict].join("\n");
 }
@@ -261,11 +406,18 @@ export function formatStatus(r: StatusReport): string {
 function formatFailover(zones: ZoneStatus[]): string[] {
     const modelled = zones.filter(z => z.failover);
     if (!modelled.length) return [];
-    const lines = [`cross-zone failover, worst case for another zone's gateway to drop the zone (target ${modelled[0].failover!.targetSeconds} s):`];
+    const lines = [
+        `cross-zone failover, worst case for another zone's gateway to drop the zone (target ${modelled[0].failover!.targetSeconds} s):`,
+    ];
     for (const { zone, failover: f } of modelled) {
-        const steps = f!.steps.map(st => `${st.cp} ${st.setting} ${st.seconds === undefined ? "?" : `${st.seconds} s`}`).join(" + ");
-        lines.push(`  ${zone}: ${f!.worstCaseSeconds === undefined ? "unknown" : `${f!.worstCaseSeconds} s`} = ${steps}`,
-            ...f!.unknown.map(u => `    unknown: ${u}`), ...f!.fixes.map(fix => `    fix: ${fix}`));
+        const steps = f!.steps
+            .map(st => `${st.cp} ${st.setting} ${st.seconds === undefined ? "?" : `${st.seconds} s`}`)
+            .join(" + ");
+        lines.push(
+            `  ${zone}: ${f!.worstCaseSeconds === undefined ? "unknown" : `${f!.worstCaseSeconds} s`} = ${steps}`,
+            ...f!.unknown.map(u => `    unknown: ${u}`),
+            ...f!.fixes.map(fix => `    fix: ${fix}`),
+        );
     }
     return lines;
 }

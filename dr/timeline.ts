@@ -49,20 +49,36 @@ export function sameListing(a: string[] | null, b: string[] | null): boolean {
     return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export function timeline(samples: Sample[], fault: FaultKind, zone: string, steady: Record<string, string[]>,
-    faultAt: number, restoredAt: number | undefined): Timeline {
+export function timeline(
+    samples: Sample[],
+    fault: FaultKind,
+    zone: string,
+    steady: Record<string, string[]>,
+    faultAt: number,
+    restoredAt: number | undefined,
+): Timeline {
     const zones = Object.keys(steady);
     const affected = new Set(affectedGateways(fault, zone, zones));
     const gateways = zones.map(g => {
         const mine = samples.filter(s => s.gateway === g);
-        const left = mine.find(s => s.t >= faultAt && (restoredAt === undefined || s.t <= restoredAt) && hasLeft(fault, zone, g, s.listing));
-        const back = restoredAt === undefined ? undefined : mine.find(s => s.t >= restoredAt && sameListing(s.listing, steady[g]));
+        const left = mine.find(
+            s =>
+                s.t >= faultAt && (restoredAt === undefined || s.t <= restoredAt) && hasLeft(fault, zone, g, s.listing),
+        );
+        const back =
+            restoredAt === undefined
+                ? undefined
+                : mine.find(s => s.t >= restoredAt && sameListing(s.listing, steady[g]));
         return { gateway: g, affected: affected.has(g), leftAt: left?.t, backAt: back?.t };
     });
     const must = gateways.filter(g => g.affected);
-    const failoverMs = must.every(g => g.leftAt !== undefined) ? Math.max(...must.map(g => g.leftAt! - faultAt)) : undefined;
-    const recoveryMs = restoredAt !== undefined && gateways.every(g => g.backAt !== undefined)
-        ? Math.max(...gateways.map(g => g.backAt! - restoredAt)) : undefined;
+    const failoverMs = must.every(g => g.leftAt !== undefined)
+        ? Math.max(...must.map(g => g.leftAt! - faultAt))
+        : undefined;
+    const recoveryMs =
+        restoredAt !== undefined && gateways.every(g => g.backAt !== undefined)
+            ? Math.max(...gateways.map(g => g.backAt! - restoredAt))
+            : undefined;
     return { gateways, failoverMs, recoveryMs };
 }
 
@@ -87,7 +103,9 @@ export function stats(values: number[]): { median: number; min: number; max: num
 }
 
 /** Probe results per whole second since the drill started: share answered with a 2xx. */
-export function successPerSecond(probes: { t: number; status: number }[]): { second: number; ok: number; total: number }[] {
+export function successPerSecond(
+    probes: { t: number; status: number }[],
+): { second: number; ok: number; total: number }[] {
     const bySecond = new Map<number, { ok: number; total: number }>();
     for (const p of probes) {
         const s = Math.floor(p.t / 1000);
@@ -104,17 +122,36 @@ export function successPerSecond(probes: { t: number; status: number }[]): { sec
  * one (traffic failed over), and the first after the restore from the faulted zone again (traffic
  * returned); each the latest over the URLs, undefined when some URL never showed it.
  */
-export function trafficTimes(probes: { t: number; url: string; status: number; zone?: string }[], zone: string, faultAt: number, restoredAt: number):
-    { trafficFailoverMs?: number; trafficRecoveryMs?: number } {
+export function trafficTimes(
+    probes: { t: number; url: string; status: number; zone?: string }[],
+    zone: string,
+    faultAt: number,
+    restoredAt: number,
+): { trafficFailoverMs?: number; trafficRecoveryMs?: number } {
     const urls = [...new Set(probes.map(p => p.url))];
     if (!urls.length) return {};
     const ok = (p: { status: number }) => p.status >= 200 && p.status < 300;
     const latest = (pick: (url: string) => number | undefined, from: number) => {
         const times = urls.map(pick);
-        return times.every(t => t !== undefined) ? Math.max(...times as number[]) - from : undefined;
+        return times.every(t => t !== undefined) ? Math.max(...(times as number[])) - from : undefined;
     };
     return {
-        trafficFailoverMs: latest(u => probes.find(p => p.url === u && p.t >= faultAt && p.t < restoredAt && ok(p) && p.zone !== undefined && p.zone !== zone)?.t, faultAt),
-        trafficRecoveryMs: latest(u => probes.find(p => p.url === u && p.t >= restoredAt && ok(p) && p.zone === zone)?.t, restoredAt),
+        trafficFailoverMs: latest(
+            u =>
+                probes.find(
+                    p =>
+                        p.url === u &&
+                        p.t >= faultAt &&
+                        p.t < restoredAt &&
+                        ok(p) &&
+                        p.zone !== undefined &&
+                        p.zone !== zone,
+                )?.t,
+            faultAt,
+        ),
+        trafficRecoveryMs: latest(
+            u => probes.find(p => p.url === u && p.t >= restoredAt && ok(p) && p.zone === zone)?.t,
+            restoredAt,
+        ),
     };
 }

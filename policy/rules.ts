@@ -52,11 +52,20 @@ export function multiZoneServiceHostname(name: string): string {
 
 /** Kuma policies that make cross-zone failover happen, with what each contributes. */
 export const FAILOVER_POLICIES = {
-    MeshHealthCheck: { suffix: "health-check", role: "active health checks find dead local endpoints while every endpoint is local" },
-    MeshCircuitBreaker: { suffix: "circuit-breaker", role: "outlier detection ejects failing endpoints (of any zone) before the control plane removes them, with panic mode off" },
+    MeshHealthCheck: {
+        suffix: "health-check",
+        role: "active health checks find dead local endpoints while every endpoint is local",
+    },
+    MeshCircuitBreaker: {
+        suffix: "circuit-breaker",
+        role: "outlier detection ejects failing endpoints (of any zone) before the control plane removes them, with panic mode off",
+    },
     MeshRetry: { suffix: "retry", role: "requests caught by a failure are retried on another zone" },
     MeshTimeout: { suffix: "timeout", role: "hung requests are cut off instead of waiting on a dead zone" },
-    MeshLoadBalancingStrategy: { suffix: "load-balancing", role: "cross-zone failover is what sends traffic to the other zones" },
+    MeshLoadBalancingStrategy: {
+        suffix: "load-balancing",
+        role: "cross-zone failover is what sends traffic to the other zones",
+    },
 } as const;
 export type FailoverKind = keyof typeof FAILOVER_POLICIES;
 
@@ -141,7 +150,7 @@ function meta(r: { props: Obj }): Meta {
     return {
         name: str(at(m, "name")),
         namespace: str(at(m, "namespace")),
-        labels: isObj(at(m, "labels")) ? at(m, "labels") as Obj : {},
+        labels: isObj(at(m, "labels")) ? (at(m, "labels") as Obj) : {},
     };
 }
 
@@ -188,9 +197,16 @@ export function zoneNamespaces(resources: readonly StackResource[]): StackResour
 }
 
 /** A namespaced object on a cluster, by kind and name. */
-function findObject(resources: readonly StackResource[], type: string, cluster: string, namespace: string, name: string) {
-    return resources.find(r => r.type === type && clusterOf(r) === cluster &&
-        meta(r).namespace === namespace && meta(r).name === name);
+function findObject(
+    resources: readonly StackResource[],
+    type: string,
+    cluster: string,
+    namespace: string,
+    name: string,
+) {
+    return resources.find(
+        r => r.type === type && clusterOf(r) === cluster && meta(r).namespace === namespace && meta(r).name === name,
+    );
 }
 
 /** A service's HTTPRoutes in the zone: named after the service, beside the gateway. */
@@ -251,14 +267,26 @@ export function kumaObjects(resources: readonly StackResource[]): KumaObject[] {
         if (KUMA_CUSTOM_RESOURCE.test(r.type)) {
             const { name, namespace, labels } = meta(r);
             o = {
-                kind: str(r.props.kind), name, mesh: str(labels[MESH_LABEL]), namespace, spec: r.props.spec,
-                controlPlane: clusterOf(r), where: providerLabel(r.provider), form: "kubernetes",
+                kind: str(r.props.kind),
+                name,
+                mesh: str(labels[MESH_LABEL]),
+                namespace,
+                spec: r.props.spec,
+                controlPlane: clusterOf(r),
+                where: providerLabel(r.provider),
+                form: "kubernetes",
             };
         } else if (r.type === TYPES.kumaApiObject) {
             const body = isObj(r.props.body) ? r.props.body : {};
             o = {
-                kind: str(body.type), name: str(body.name), mesh: str(body.mesh), namespace: "", spec: body.spec,
-                controlPlane: "api", where: "the API global control plane", form: "api",
+                kind: str(body.type),
+                name: str(body.name),
+                mesh: str(body.mesh),
+                namespace: "",
+                spec: body.spec,
+                controlPlane: "api",
+                where: "the API global control plane",
+                form: "api",
             };
         } else {
             return [];
@@ -274,7 +302,12 @@ function multiZoneServices(resources: readonly StackResource[]): KumaObject[] {
 
 function servicePort(svc: StackResource, portName: string): number | undefined {
     const ports = list(at(svc.props, "spec", "ports"));
-    return num(at(ports.find(p => at(p, "name") === portName), "port"));
+    return num(
+        at(
+            ports.find(p => at(p, "name") === portName),
+            "port",
+        ),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,19 +326,25 @@ export function checkZoneCount(resources: readonly StackResource[], report: Repo
         const p = namespaces.find(ns => clusterOf(ns) === cluster)?.provider;
         return `${zones.join(", ")} (${providerLabel(p)})`;
     });
-    const shared = [...byCluster.values()].some(z => z.length > 1) ? " (zones on one provider share a cluster and fail together)" : "";
-    report(`mesh-dr needs at least ${MIN_ZONES} zones on separate clusters for disaster recovery, but this stack has ` +
-        `${byCluster.size} zone cluster${byCluster.size === 1 ? "" : "s"}${found.length ? `: ${found.join("; ")}` : ""}${shared}. ` +
-        `A zone is a Namespace "${K8S.zoneNamespace}" on its cluster's provider. ` +
-        `Fix: list at least ${MIN_ZONES} zones in mesh-dr:zones, each with its own cluster (context or kubeconfig).`);
+    const shared = [...byCluster.values()].some(z => z.length > 1)
+        ? " (zones on one provider share a cluster and fail together)"
+        : "";
+    report(
+        `mesh-dr needs at least ${MIN_ZONES} zones on separate clusters for disaster recovery, but this stack has ` +
+            `${byCluster.size} zone cluster${byCluster.size === 1 ? "" : "s"}${found.length ? `: ${found.join("; ")}` : ""}${shared}. ` +
+            `A zone is a Namespace "${K8S.zoneNamespace}" on its cluster's provider. ` +
+            `Fix: list at least ${MIN_ZONES} zones in mesh-dr:zones, each with its own cluster (context or kubeconfig).`,
+    );
 }
 
 export function checkRoutesReachMultiZoneService(resources: readonly StackResource[], report: ReportViolation): void {
     const services = namedServices(resources);
     if (multiZoneServices(resources).length === 0) {
-        report(`this stack has no MeshMultiZoneService, so no zone's route can fail over to another zone. ` +
-            `Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane ` +
-            `(on its cluster, or through mesh-dr:global.api).`);
+        report(
+            `this stack has no MeshMultiZoneService, so no zone's route can fail over to another zone. ` +
+                `Fix: keep the MeshMultiZoneService component (zones/index.ts), which hands it to the global control plane ` +
+                `(on its cluster, or through mesh-dr:global.api).`,
+        );
     }
     for (const ns of zoneNamespaces(resources)) {
         const zone = zoneLabel(ns);
@@ -315,8 +354,11 @@ export function checkRoutesReachMultiZoneService(resources: readonly StackResour
             const host = multiZoneServiceHostname(service);
             const routes = serviceRoutes(resources, ns, service);
             if (routes.length === 0) {
-                report(`${zone}: no HTTPRoute "${service}" in namespace "${namespace}" routes service ${service}, so the zone's gateway cannot ` +
-                    `reach its MeshMultiZoneService. Fix: keep the zone's ServiceRoute (components/service-route.ts) on the zone's provider.`, ns.urn);
+                report(
+                    `${zone}: no HTTPRoute "${service}" in namespace "${namespace}" routes service ${service}, so the zone's gateway cannot ` +
+                        `reach its MeshMultiZoneService. Fix: keep the zone's ServiceRoute (components/service-route.ts) on the zone's provider.`,
+                    ns.urn,
+                );
                 continue;
             }
             for (const { route, rules } of routes) {
@@ -325,41 +367,56 @@ export function checkRoutesReachMultiZoneService(resources: readonly StackResour
                 for (const rule of rules) {
                     const refs = list(at(rule, "backendRefs"));
                     if (refs.length === 0) {
-                        report(`${zone}: ${describe(route)} matches ${paths} but has no backendRefs. ` +
-                            `Fix: point it at the ExternalName Service "${bridge}".`, route.urn);
+                        report(
+                            `${zone}: ${describe(route)} matches ${paths} but has no backendRefs. ` +
+                                `Fix: point it at the ExternalName Service "${bridge}".`,
+                            route.urn,
+                        );
                     }
                     for (const ref of refs) {
                         const name = str(at(ref, "name")) ?? "";
                         const kind = str(at(ref, "kind")) ?? "Service";
                         const group = str(at(ref, "group")) ?? "";
                         if (kind !== "Service" || group !== "") {
-                            report(`${zone}: ${describe(route)} sends ${paths} to ${kind} "${name}", not to a Service. ` +
-                                `Fix: use backendRefs [{name: "${bridge}", port}] (a core/v1 Service of type ExternalName).`, route.urn);
+                            report(
+                                `${zone}: ${describe(route)} sends ${paths} to ${kind} "${name}", not to a Service. ` +
+                                    `Fix: use backendRefs [{name: "${bridge}", port}] (a core/v1 Service of type ExternalName).`,
+                                route.urn,
+                            );
                             continue;
                         }
                         const svcNamespace = str(at(ref, "namespace")) ?? routeNamespace;
                         const svc = findObject(resources, TYPES.service, clusterOf(route), svcNamespace, name);
                         if (!svc) {
-                            report(`${zone}: ${describe(route)} sends ${paths} to Service "${svcNamespace}/${name}", which this ` +
-                                `stack does not create on the zone's cluster (${providerLabel(route.provider)}). ` +
-                                `Fix: create the ExternalName Service "${bridge}" next to the route, on the same provider.`, route.urn);
+                            report(
+                                `${zone}: ${describe(route)} sends ${paths} to Service "${svcNamespace}/${name}", which this ` +
+                                    `stack does not create on the zone's cluster (${providerLabel(route.provider)}). ` +
+                                    `Fix: create the ExternalName Service "${bridge}" next to the route, on the same provider.`,
+                                route.urn,
+                            );
                             continue;
                         }
                         const type = str(at(svc.props, "spec", "type")) ?? "ClusterIP";
                         if (type !== "ExternalName") {
-                            report(`${zone}: ${describe(route)} sends ${paths} to the zone-local ${type} Service ` +
-                                `"${svcNamespace}/${name}" (routeBackend: local) instead of the MeshMultiZoneService. This breaks the DR ` +
-                                `invariant: when this zone's ${service} fails, its gateway has no other zone to fail over to. ` +
-                                `Fix: remove routeBackend: local from this zone in mesh-dr:zones (the default, multizone, routes through ` +
-                                `the ExternalName Service "${bridge}").`, route.urn);
+                            report(
+                                `${zone}: ${describe(route)} sends ${paths} to the zone-local ${type} Service ` +
+                                    `"${svcNamespace}/${name}" (routeBackend: local) instead of the MeshMultiZoneService. This breaks the DR ` +
+                                    `invariant: when this zone's ${service} fails, its gateway has no other zone to fail over to. ` +
+                                    `Fix: remove routeBackend: local from this zone in mesh-dr:zones (the default, multizone, routes through ` +
+                                    `the ExternalName Service "${bridge}").`,
+                                route.urn,
+                            );
                             continue;
                         }
                         const externalName = str(at(svc.props, "spec", "externalName"));
                         if (externalName !== host) {
-                            report(`${zone}: ${describe(svc)} (${svcNamespace}/${name}), the backend of ${describe(route)}, has externalName ` +
-                                `${externalName === undefined ? "unset" : `"${externalName}"`}, which is not the hostname of a ` +
-                                `MeshMultiZoneService in this stack (expected ${host}). Fix: set spec.externalName from the ` +
-                                `MeshMultiZoneService's hostname (<name>.mzsvc.mesh.local), as components/service-route.ts does.`, svc.urn);
+                            report(
+                                `${zone}: ${describe(svc)} (${svcNamespace}/${name}), the backend of ${describe(route)}, has externalName ` +
+                                    `${externalName === undefined ? "unset" : `"${externalName}"`}, which is not the hostname of a ` +
+                                    `MeshMultiZoneService in this stack (expected ${host}). Fix: set spec.externalName from the ` +
+                                    `MeshMultiZoneService's hostname (<name>.mzsvc.mesh.local), as components/service-route.ts does.`,
+                                svc.urn,
+                            );
                         }
                     }
                 }
@@ -379,36 +436,61 @@ export function checkPortsAgree(resources: readonly StackResource[], report: Rep
 
             // The service's own Service, where the MMZS selects it; a Service this stack does not
             // deploy is its owner's, and only a deployed workload without one is a mistake.
-            const svcNamespace = str(at(mmzs.spec, "selector", "meshService", "matchLabels", NAMESPACE_LABEL)) ?? namespace;
+            const svcNamespace =
+                str(at(mmzs.spec, "selector", "meshService", "matchLabels", NAMESPACE_LABEL)) ?? namespace;
             const own = findObject(resources, TYPES.service, cluster, svcNamespace, service);
             if (!own && findObject(resources, TYPES.deployment, cluster, svcNamespace, service)) {
-                report(`${zone}: no Service "${svcNamespace}/${service}" on the zone's cluster (${providerLabel(ns.provider)}): the ` +
-                    `MeshMultiZoneService joins the zones' ${service} MeshServices, which Kuma generates from it. ` +
-                    `Fix: keep the zone's ServiceWorkload (components/service-workload.ts) on the zone's provider.`, ns.urn);
+                report(
+                    `${zone}: no Service "${svcNamespace}/${service}" on the zone's cluster (${providerLabel(ns.provider)}): the ` +
+                        `MeshMultiZoneService joins the zones' ${service} MeshServices, which Kuma generates from it. ` +
+                        `Fix: keep the zone's ServiceWorkload (components/service-workload.ts) on the zone's provider.`,
+                    ns.urn,
+                );
             } else if (own) {
                 const port = servicePort(own, "http");
                 if (port === undefined) {
-                    report(`${zone}: ${describe(own)} has no port named "http": Kuma applies HTTP policies (health checks, retries) ` +
-                        `only through it. Fix: give the Service a port named "http" with appProtocol "http" on the service's port.`, own.urn);
+                    report(
+                        `${zone}: ${describe(own)} has no port named "http": Kuma applies HTTP policies (health checks, retries) ` +
+                            `only through it. Fix: give the Service a port named "http" with appProtocol "http" on the service's port.`,
+                        own.urn,
+                    );
                 }
                 ports.push({ what: `${describe(own)} port "http"`, port, urn: own.urn });
             }
 
-            const refs = serviceRoutes(resources, ns, service).flatMap(({ route, rules }) => rules.flatMap(rule =>
-                list(at(rule, "backendRefs")).map(ref => ({ route, ref }))));
+            const refs = serviceRoutes(resources, ns, service).flatMap(({ route, rules }) =>
+                rules.flatMap(rule => list(at(rule, "backendRefs")).map(ref => ({ route, ref }))),
+            );
             // The ExternalName Service: the route's backend when it is one, else the zone's bridge.
-            const routeBackends = refs.map(({ route, ref }) => findObject(resources, TYPES.service, cluster,
-                str(at(ref, "namespace")) ?? meta(route).namespace ?? namespace, str(at(ref, "name")) ?? ""));
-            const external = routeBackends.find(x => x && at(x.props, "spec", "type") === "ExternalName") ??
+            const routeBackends = refs.map(({ route, ref }) =>
+                findObject(
+                    resources,
+                    TYPES.service,
+                    cluster,
+                    str(at(ref, "namespace")) ?? meta(route).namespace ?? namespace,
+                    str(at(ref, "name")) ?? "",
+                ),
+            );
+            const external =
+                routeBackends.find(x => x && at(x.props, "spec", "type") === "ExternalName") ??
                 findObject(resources, TYPES.service, cluster, namespace, bridgeName(service));
             if (external) {
                 const extPorts = list(at(external.props, "spec", "ports"));
                 const port = servicePort(external, "http") ?? num(at(extPorts, 0, "port"));
                 ports.push({ what: `${describe(external)} port`, port, urn: external.urn });
             }
-            ports.push({ what: `${mmzs.label} spec.ports[0].port`, port: num(at(mmzs.spec, "ports", 0, "port")), urn: mmzs.urn });
+            ports.push({
+                what: `${mmzs.label} spec.ports[0].port`,
+                port: num(at(mmzs.spec, "ports", 0, "port")),
+                urn: mmzs.urn,
+            });
             for (const { route, ref } of refs) {
-                ports.push({ what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`, port: num(at(ref, "port")), urn: route.urn, routeRef: true });
+                ports.push({
+                    what: `${describe(route)} backendRef "${str(at(ref, "name")) ?? ""}" port`,
+                    port: num(at(ref, "port")),
+                    urn: route.urn,
+                    routeRef: true,
+                });
             }
 
             const known = ports.filter(p => p.port !== undefined);
@@ -418,13 +500,19 @@ export function checkPortsAgree(resources: readonly StackResource[], report: Rep
                 // Attach the violation to the first object off the most common port: the likely culprit.
                 const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
                 const odd = known.find(p => p.port !== majority) ?? known[0];
-                report(`${zone}: service ${service}'s port differs between the objects that must agree on it: ` +
-                    `${ports.map(p => `${p.what} = ${p.port ?? "unset"}`).join(", ")}. The route, the ExternalName Service, the ` +
-                    `MeshMultiZoneService and the Service's "http" port must all use one port. ` +
-                    `Fix: set the service's port once (mesh-dr:services[i].port, or mesh-dr:echo.port for the walkthrough) and let the program derive every port from it.`, odd.urn);
+                report(
+                    `${zone}: service ${service}'s port differs between the objects that must agree on it: ` +
+                        `${ports.map(p => `${p.what} = ${p.port ?? "unset"}`).join(", ")}. The route, the ExternalName Service, the ` +
+                        `MeshMultiZoneService and the Service's "http" port must all use one port. ` +
+                        `Fix: set the service's port once (mesh-dr:services[i].port, or mesh-dr:echo.port for the walkthrough) and let the program derive every port from it.`,
+                    odd.urn,
+                );
             }
             for (const p of ports.filter(q => q.routeRef && q.port === undefined)) {
-                report(`${zone}: ${p.what} is unset. Fix: give the backendRef the service's port (mesh-dr:services[i].port, or mesh-dr:echo.port).`, p.urn);
+                report(
+                    `${zone}: ${p.what} is unset. Fix: give the backendRef the service's port (mesh-dr:services[i].port, or mesh-dr:echo.port).`,
+                    p.urn,
+                );
             }
         }
     }
@@ -435,8 +523,12 @@ function targetsMultiZoneService(spec: unknown, name: string): boolean {
     return list(at(spec, "to")).some(to => {
         const ref = at(to, "targetRef");
         const labels = at(ref, "labels");
-        return at(ref, "kind") === MMZS_KIND && isObj(labels) &&
-            Object.keys(labels).length === 1 && labels[DISPLAY_NAME_LABEL] === name;
+        return (
+            at(ref, "kind") === MMZS_KIND &&
+            isObj(labels) &&
+            Object.keys(labels).length === 1 &&
+            labels[DISPLAY_NAME_LABEL] === name
+        );
     });
 }
 
@@ -448,7 +540,8 @@ function position(o: KumaObject, withMesh: boolean): string {
 
 /** How to put an object where `o` is, for a Fix line. */
 function placeLike(o: KumaObject): string {
-    const mesh = o.mesh === undefined ? "" : o.form === "api" ? `, in mesh "${o.mesh}"` : `, labelled ${MESH_LABEL}: ${o.mesh}`;
+    const mesh =
+        o.mesh === undefined ? "" : o.form === "api" ? `, in mesh "${o.mesh}"` : `, labelled ${MESH_LABEL}: ${o.mesh}`;
     return o.form === "api"
         ? `on ${o.where} (mesh-dr:global.api)${mesh}`
         : `with ${o.where}, in namespace "${o.namespace ?? "(none)"}"${mesh}`;
@@ -464,18 +557,28 @@ export function checkFailoverPolicies(resources: readonly StackResource[], repor
             const targeting = objects.filter(o => o.kind === kind && targetsMultiZoneService(o.spec, name));
             const expectedRef = `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: ${name}}}`;
             if (targeting.length === 0) {
-                report(`${mmzs.label} ("${name}") has no ${kind} whose spec.to[].targetRef is ${expectedRef}, and ${role}. ` +
-                    `Fix: set mesh-dr:failover.enabled to true (the default) so FailoverPolicies creates "${name}-${suffix}", or ` +
-                    `target the MeshMultiZoneService by exactly that targetRef in an existing ${kind}.`, mmzs.urn);
+                report(
+                    `${mmzs.label} ("${name}") has no ${kind} whose spec.to[].targetRef is ${expectedRef}, and ${role}. ` +
+                        `Fix: set mesh-dr:failover.enabled to true (the default) so FailoverPolicies creates "${name}-${suffix}", or ` +
+                        `target the MeshMultiZoneService by exactly that targetRef in an existing ${kind}.`,
+                    mmzs.urn,
+                );
                 continue;
             }
-            const inPlace = targeting.filter(p => p.controlPlane === mmzs.controlPlane && p.namespace === mmzs.namespace &&
-                (mesh === undefined || p.mesh === mesh));
+            const inPlace = targeting.filter(
+                p =>
+                    p.controlPlane === mmzs.controlPlane &&
+                    p.namespace === mmzs.namespace &&
+                    (mesh === undefined || p.mesh === mesh),
+            );
             if (inPlace.length === 0) {
                 const p = targeting[0];
-                report(`${p.label} targets MeshMultiZoneService "${name}" but is not where Kuma reads it: it is ` +
-                    `${position(p, mesh !== undefined)}, while the MeshMultiZoneService is ${position(mmzs, mesh !== undefined)}. ` +
-                    `Fix: create the ${kind} where the MeshMultiZoneService is: ${placeLike(mmzs)}.`, p.urn);
+                report(
+                    `${p.label} targets MeshMultiZoneService "${name}" but is not where Kuma reads it: it is ` +
+                        `${position(p, mesh !== undefined)}, while the MeshMultiZoneService is ${position(mmzs, mesh !== undefined)}. ` +
+                        `Fix: create the ${kind} where the MeshMultiZoneService is: ${placeLike(mmzs)}.`,
+                    p.urn,
+                );
             }
         }
     }
@@ -489,40 +592,57 @@ export function isDefaultProvider(p: PolicyProviderResource): boolean {
     return p.name === "default" || p.name.startsWith("default_");
 }
 
-export function checkExplicitProvider(args: Pick<ResourceValidationArgs, "type" | "name" | "props" | "provider">, report: ReportViolation): void {
+export function checkExplicitProvider(
+    args: Pick<ResourceValidationArgs, "type" | "name" | "props" | "provider">,
+    report: ReportViolation,
+): void {
     if (!args.type.startsWith("kubernetes:") || LOCAL_KUBERNETES_COMPONENTS.has(args.type)) return;
     const zone = zoneOf({ type: args.type, name: args.name, props: rawProps(args.props) });
     const where = zone ? `zone ${zone}: ` : "";
-    const fix = `Fix: create it with the zone's explicit provider ({provider} on the component, as zones/index.ts does with ` +
+    const fix =
+        `Fix: create it with the zone's explicit provider ({provider} on the component, as zones/index.ts does with ` +
         `clusterProvider()), and keep pulumi:disable-default-providers: [kubernetes] in Pulumi.yaml.`;
     if (!args.provider) {
         report(`${where}${describe(args)} has no provider reference, so nothing pins it to a cluster. ${fix}`);
     } else if (isDefaultProvider(args.provider)) {
-        report(`${where}${describe(args)} uses the default Kubernetes provider "${args.provider.name}", i.e. whatever cluster ` +
-            `$KUBECONFIG points at, not its zone's cluster. ${fix}`);
+        report(
+            `${where}${describe(args)} uses the default Kubernetes provider "${args.provider.name}", i.e. whatever cluster ` +
+                `$KUBECONFIG points at, not its zone's cluster. ${fix}`,
+        );
     }
 }
 
-export function checkKubeconfigSecret(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
+export function checkKubeconfigSecret(
+    args: Pick<ResourceValidationArgs, "type" | "name" | "props">,
+    report: ReportViolation,
+): void {
     if (args.type !== TYPES.k8sProvider) return;
     const raw = rawProps(args.props);
     if (raw.kubeconfig === undefined || raw.kubeconfig === null) return;
     const secrecy = secrecyOf(args.props, "kubeconfig");
     if (secrecy === "secret") return;
-    const fix = `Fix: pass it as pulumi.secret(...) as zones/providers.ts clusterProvider() does, and store kubeconfig ` +
+    const fix =
+        `Fix: pass it as pulumi.secret(...) as zones/providers.ts clusterProvider() does, and store kubeconfig ` +
         `contents with \`pulumi config set --secret\`.`;
     if (secrecy === "plain") {
-        report(`Kubernetes provider "${args.name}" gets its kubeconfig in plain text: it would be stored unencrypted in the ` +
-            `stack's state and shown in diffs. ${fix}`);
+        report(
+            `Kubernetes provider "${args.name}" gets its kubeconfig in plain text: it would be stored unencrypted in the ` +
+                `stack's state and shown in diffs. ${fix}`,
+        );
     } else {
-        report(`cannot tell whether Kubernetes provider "${args.name}"'s kubeconfig is a secret: ` +
-            `${secretTrackingProblem() ?? "its properties did not come through @pulumi/policy's deserializer"}. ` +
-            `Fix: keep @pulumi/policy at the version pinned in policy/package.json (this pack reads secret markers through it).`);
+        report(
+            `cannot tell whether Kubernetes provider "${args.name}"'s kubeconfig is a secret: ` +
+                `${secretTrackingProblem() ?? "its properties did not come through @pulumi/policy's deserializer"}. ` +
+                `Fix: keep @pulumi/policy at the version pinned in policy/package.json (this pack reads secret markers through it).`,
+        );
     }
 }
 
 /** A service workload the program deploys: each zone's Deployment labelled as ours. */
-export function checkWorkloadDeployment(args: Pick<ResourceValidationArgs, "type" | "name" | "props">, report: ReportViolation): void {
+export function checkWorkloadDeployment(
+    args: Pick<ResourceValidationArgs, "type" | "name" | "props">,
+    report: ReportViolation,
+): void {
     if (args.type !== TYPES.deployment) return;
     const props = args.props as Obj;
     if (meta({ props }).labels[MANAGED_BY.key] !== MANAGED_BY.value) return;
@@ -532,20 +652,26 @@ export function checkWorkloadDeployment(args: Pick<ResourceValidationArgs, "type
     // Kubernetes defaults an unset replica count to 1.
     const replicas = replicasValue === undefined || replicasValue === null ? 1 : num(replicasValue);
     if (replicas === undefined || replicas < MIN_REPLICAS) {
-        report(`${where} runs ${replicas ?? String(replicasValue)} replica${replicas === 1 ? "" : "s"}; a zone needs at least ` +
-            `${MIN_REPLICAS} so it keeps serving while one pod fails or its node is drained. ` +
-            `Fix: set the service's workload.replicas in mesh-dr:services, or this zone's services.<name>.replicas in mesh-dr:zones ` +
-            `(for the walkthrough: mesh-dr:echo.replicas, or the zone's echoReplicas), to ${MIN_REPLICAS} or more.`);
+        report(
+            `${where} runs ${replicas ?? String(replicasValue)} replica${replicas === 1 ? "" : "s"}; a zone needs at least ` +
+                `${MIN_REPLICAS} so it keeps serving while one pod fails or its node is drained. ` +
+                `Fix: set the service's workload.replicas in mesh-dr:services, or this zone's services.<name>.replicas in mesh-dr:zones ` +
+                `(for the walkthrough: mesh-dr:echo.replicas, or the zone's echoReplicas), to ${MIN_REPLICAS} or more.`,
+        );
     }
     const containers = list(at(props, "spec", "template", "spec", "containers"));
     if (containers.length === 0) {
-        report(`${where} has no containers. Fix: restore the service's container (components/service-workload.ts workloadPodSpec).`);
+        report(
+            `${where} has no containers. Fix: restore the service's container (components/service-workload.ts workloadPodSpec).`,
+        );
     }
     for (const c of containers) {
         if (!isObj(at(c, "readinessProbe"))) {
-            report(`${where}: container "${str(at(c, "name")) ?? "(unnamed)"}" has no readinessProbe, so a dead pod stays an ` +
-                `endpoint, Kuma never marks the zone's service unavailable and failover never starts. ` +
-                `Fix: give it a readinessProbe on its http port, as components/service-workload.ts workloadPodSpec does.`);
+            report(
+                `${where}: container "${str(at(c, "name")) ?? "(unnamed)"}" has no readinessProbe, so a dead pod stays an ` +
+                    `endpoint, Kuma never marks the zone's service unavailable and failover never starts. ` +
+                    `Fix: give it a readinessProbe on its http port, as components/service-workload.ts workloadPodSpec does.`,
+            );
         }
     }
 }
@@ -553,8 +679,11 @@ export function checkWorkloadDeployment(args: Pick<ResourceValidationArgs, "type
 // ---------------------------------------------------------------------------------------------
 // The policies.
 
-function stackPolicy(name: string, description: string,
-    check: (resources: readonly StackResource[], report: ReportViolation) => void): StackValidationPolicy {
+function stackPolicy(
+    name: string,
+    description: string,
+    check: (resources: readonly StackResource[], report: ReportViolation) => void,
+): StackValidationPolicy {
     return {
         name,
         description,
@@ -563,42 +692,59 @@ function stackPolicy(name: string, description: string,
     };
 }
 
-function resourcePolicy(name: string, description: string,
-    check: (args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidationPolicy {
+function resourcePolicy(
+    name: string,
+    description: string,
+    check: (args: ResourceValidationArgs, report: ReportViolation) => void,
+): ResourceValidationPolicy {
     return { name, description, enforcementLevel: MANDATORY, validateResource: check };
 }
 
-export const minZones = stackPolicy("mesh-dr-min-zones",
+export const minZones = stackPolicy(
+    "mesh-dr-min-zones",
     `At least ${MIN_ZONES} zones, each on its own cluster (a Namespace "${K8S.zoneNamespace}" per zone provider).`,
-    checkZoneCount);
+    checkZoneCount,
+);
 
-export const routeViaMultiZoneService = stackPolicy("mesh-dr-route-via-mmzs",
+export const routeViaMultiZoneService = stackPolicy(
+    "mesh-dr-route-via-mmzs",
     `Every zone's HTTPRoute of each service (named after its MeshMultiZoneService) reaches that MMZS through an ExternalName ` +
-    `Service whose externalName is the MMZS hostname; a zone routed to its local Service cannot fail over.`,
-    checkRoutesReachMultiZoneService);
+        `Service whose externalName is the MMZS hostname; a zone routed to its local Service cannot fail over.`,
+    checkRoutesReachMultiZoneService,
+);
 
-export const portsAgree = stackPolicy("mesh-dr-ports-agree",
+export const portsAgree = stackPolicy(
+    "mesh-dr-ports-agree",
     `Per service, its deployed Service's "http" port, the MeshMultiZoneService port, the ExternalName Service port and the ` +
-    `route's backendRef port are one and the same.`,
-    checkPortsAgree);
+        `route's backendRef port are one and the same.`,
+    checkPortsAgree,
+);
 
 // Named when echo was the only workload; the name stays, so suppressions and docs that cite it still hold.
-export const workloadHighlyAvailable = resourcePolicy("mesh-dr-echo-ha",
+export const workloadHighlyAvailable = resourcePolicy(
+    "mesh-dr-echo-ha",
     `Each zone's Deployment of a service the program deploys runs at least ${MIN_REPLICAS} replicas and every container has a readinessProbe.`,
-    checkWorkloadDeployment);
+    checkWorkloadDeployment,
+);
 
-export const failoverPolicies = stackPolicy("mesh-dr-failover-policies",
+export const failoverPolicies = stackPolicy(
+    "mesh-dr-failover-policies",
     `Every MeshMultiZoneService has a ${Object.keys(FAILOVER_POLICIES).join(", ")} targeting it by ` +
-    `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: <name>}}, next to it.`,
-    checkFailoverPolicies);
+        `{kind: MeshMultiZoneService, labels: {${DISPLAY_NAME_LABEL}: <name>}}, next to it.`,
+    checkFailoverPolicies,
+);
 
-export const explicitProviders = resourcePolicy("mesh-dr-explicit-provider",
+export const explicitProviders = resourcePolicy(
+    "mesh-dr-explicit-provider",
     "No Kubernetes resource uses a default provider: each names its cluster's provider.",
-    checkExplicitProvider);
+    checkExplicitProvider,
+);
 
-export const kubeconfigSecret = resourcePolicy("mesh-dr-kubeconfig-secret",
+export const kubeconfigSecret = resourcePolicy(
+    "mesh-dr-kubeconfig-secret",
     "A Kubernetes provider's kubeconfig, when set, is a secret.",
-    checkKubeconfigSecret);
+    checkKubeconfigSecret,
+);
 
 /** Every mesh-dr policy, all mandatory. */
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [

@@ -39,7 +39,11 @@ let tracking: { ok: true } | { ok: false; reason: string } | undefined;
 
 /** A value in the engine's wire form for a secret: `{<sig key>: <secret sig>, value}`. */
 export function isSecretMarker(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
+    );
 }
 
 /** Resolves a module the way @pulumi/policy itself does, so we share its instances. */
@@ -57,7 +61,8 @@ export function installSecretTracking(): boolean {
     try {
         const mod = require("@pulumi/policy/deserialize") as DeserializeModule;
         const original = mod.deserializeProperties;
-        if (typeof original !== "function") throw new Error("@pulumi/policy/deserialize no longer exports deserializeProperties");
+        if (typeof original !== "function")
+            throw new Error("@pulumi/policy/deserialize no longer exports deserializeProperties");
         if (!original[WRAPPED]) {
             const wrapped: Deserialize = (struct, proxySecrets) => {
                 const props = original(struct, proxySecrets);
@@ -70,10 +75,13 @@ export function installSecretTracking(): boolean {
         }
         // Self-test through the library's own entry point, the way server.js calls it.
         const { Struct } = requireBesidePolicy<StructModule>("google-protobuf/google/protobuf/struct_pb");
-        const probe = mod.deserializeProperties(Struct.fromJavaScript({
-            hidden: { [specialSigKey]: specialSecretSig, value: "x" },
-            shown: "y",
-        }), false) as Record<string, unknown>;
+        const probe = mod.deserializeProperties(
+            Struct.fromJavaScript({
+                hidden: { [specialSigKey]: specialSecretSig, value: "x" },
+                shown: "y",
+            }),
+            false,
+        ) as Record<string, unknown>;
         const keys = secretKeysOf.get(probe);
         if (probe.hidden !== "x" || !keys?.has("hidden") || keys.has("shown")) {
             throw new Error("@pulumi/policy's deserializer no longer behaves as this pack expects");

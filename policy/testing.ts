@@ -110,8 +110,12 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     const systemNamespace = "kong-mesh-system";
     const mesh = "default";
     const out: ModelResource[] = [];
-    const add = (r: ModelResource) => { out.push(r); return key(r); };
-    const component = (type: string, name: string, parent?: string) => add({ type, name, custom: false, props: {}, parent });
+    const add = (r: ModelResource) => {
+        out.push(r);
+        return key(r);
+    };
+    const component = (type: string, name: string, parent?: string) =>
+        add({ type, name, custom: false, props: {}, parent });
     const object = (type: string, name: string, provider: string, parent: string, props: Record<string, WireValue>) =>
         add({ type, name, custom: true, provider, parent, props });
     // A global object as components/global-control-plane.ts places it: the Mesh is adopted (a
@@ -120,14 +124,22 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
         const isMesh = kind === "Mesh";
         if (api) {
             return add({
-                type: T.kumaApiObject, name: resourceName, custom: true, parent, props: isMesh
+                type: T.kumaApiObject,
+                name: resourceName,
+                custom: true,
+                parent,
+                props: isMesh
                     ? { path: kumaApiPath({ kind, name }), adopt: true, body: { type: kind, name, ...spec } }
-                    : { path: kumaApiPath({ kind, name, mesh }), adopt: false,
-                        body: { type: kind, name, mesh, labels: MANAGED_BY, spec } },
+                    : {
+                          path: kumaApiPath({ kind, name, mesh }),
+                          adopt: false,
+                          body: { type: kind, name, mesh, labels: MANAGED_BY, spec },
+                      },
             });
         }
         return object(isMesh ? T.meshPatch : T.kuma(kind), resourceName, globalCluster, parent, {
-            apiVersion: "kuma.io/v1alpha1", kind,
+            apiVersion: "kuma.io/v1alpha1",
+            kind,
             metadata: isMesh
                 ? { name, labels: MANAGED_BY }
                 : { name, namespace: systemNamespace, labels: { "kuma.io/mesh": mesh, ...MANAGED_BY } },
@@ -137,7 +149,9 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
 
     for (const z of api ? zones : [...zones, globalCluster]) {
         add({
-            type: T.provider, name: z, custom: true,
+            type: T.provider,
+            name: z,
+            custom: true,
             props: {
                 ...(opts.kubeconfigs ? { kubeconfig: secret(`.sandbox/${z}/kubeconfig`) } : { context: z }),
                 clusterIdentifier: z,
@@ -161,38 +175,72 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     const failover = component("mesh-dr:index:FailoverPolicies", "echo-failover");
     const to = (conf: object) => ({
         targetRef: { kind: "Mesh" },
-        to: [{ targetRef: { kind: "MeshMultiZoneService", labels: { "kuma.io/display-name": "echo" } }, default: conf }],
+        to: [
+            { targetRef: { kind: "MeshMultiZoneService", labels: { "kuma.io/display-name": "echo" } }, default: conf },
+        ],
     });
     const failoverSpecs: [string, string, object][] = [
-        ["MeshHealthCheck", "health-check", to({
-            interval: "5s", timeout: "2s", unhealthyThreshold: 2, healthyThreshold: 1,
-            http: { path: "/", expectedStatuses: [200] },
-        })],
-        ["MeshCircuitBreaker", "circuit-breaker", to({
-            outlierDetection: {
-                disabled: false, healthyPanicThreshold: 0, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100,
-                detectors: { totalFailures: { consecutive: 5 }, gatewayFailures: { consecutive: 5 } },
-            },
-        })],
-        ["MeshRetry", "retry", to({
-            http: {
-                numRetries: 3, perTryTimeout: "2s", backOff: { baseInterval: "25ms", maxInterval: "250ms" },
-                retryOn: ["5xx", "GatewayError", "Reset", "ConnectFailure"],
-                hostSelection: [{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }],
-            },
-        })],
+        [
+            "MeshHealthCheck",
+            "health-check",
+            to({
+                interval: "5s",
+                timeout: "2s",
+                unhealthyThreshold: 2,
+                healthyThreshold: 1,
+                http: { path: "/", expectedStatuses: [200] },
+            }),
+        ],
+        [
+            "MeshCircuitBreaker",
+            "circuit-breaker",
+            to({
+                outlierDetection: {
+                    disabled: false,
+                    healthyPanicThreshold: 0,
+                    interval: "5s",
+                    baseEjectionTime: "30s",
+                    maxEjectionPercent: 100,
+                    detectors: { totalFailures: { consecutive: 5 }, gatewayFailures: { consecutive: 5 } },
+                },
+            }),
+        ],
+        [
+            "MeshRetry",
+            "retry",
+            to({
+                http: {
+                    numRetries: 3,
+                    perTryTimeout: "2s",
+                    backOff: { baseInterval: "25ms", maxInterval: "250ms" },
+                    retryOn: ["5xx", "GatewayError", "Reset", "ConnectFailure"],
+                    hostSelection: [
+                        { predicate: "OmitPreviousHosts" },
+                        { predicate: "OmitPreviousPriorities", updateFrequency: 1 },
+                    ],
+                },
+            }),
+        ],
         ["MeshTimeout", "timeout", to({ connectionTimeout: "2s", http: { requestTimeout: "8.75s" } })],
-        ["MeshLoadBalancingStrategy", "load-balancing", to({
-            localityAwareness: { disabled: false, crossZone: { failover: [{ to: { type: "Any" } }] } },
-        })],
+        [
+            "MeshLoadBalancingStrategy",
+            "load-balancing",
+            to({
+                localityAwareness: { disabled: false, crossZone: { failover: [{ to: { type: "Any" } }] } },
+            }),
+        ],
     ];
-    for (const [kind, suffix, spec] of failoverSpecs) onGlobal(kind, `echo-${suffix}`, `echo-${suffix}`, failover, spec);
+    for (const [kind, suffix, spec] of failoverSpecs)
+        onGlobal(kind, `echo-${suffix}`, `echo-${suffix}`, failover, spec);
     const permission = component("mesh-dr:index:ServiceTrafficPermission", "echo-permission");
     onGlobal("MeshTrafficPermission", "echo-gateways-only", "echo-gateways-only", permission, {
         targetRef: { kind: "Dataplane", labels: { app: "echo", "k8s.kuma.io/namespace": "kong" } },
         from: [
             { targetRef: { kind: "Mesh" }, default: { action: "Deny" } },
-            { targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } }, default: { action: "Allow" } },
+            {
+                targetRef: { kind: "MeshSubset", tags: { "app.kubernetes.io/name": "kong-gateway" } },
+                default: { action: "Allow" },
+            },
         ],
     });
 
@@ -200,13 +248,16 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
     for (const z of zones) {
         const zone = component(T.meshZone, z);
         object(T.namespace, `${z}-kong`, z, zone, {
-            apiVersion: "v1", kind: "Namespace",
+            apiVersion: "v1",
+            kind: "Namespace",
             metadata: { name: "kong", labels: { "kuma.io/sidecar-injection": "enabled", ...MANAGED_BY } },
         });
         const echoMeta = { name: "echo", namespace: "kong", labels: { app: "echo", ...MANAGED_BY } };
         const workload = component("mesh-dr:index:ServiceWorkload", `${z}-echo`, zone);
         object(T.deployment, `${z}-echo`, z, workload, {
-            apiVersion: "apps/v1", kind: "Deployment", metadata: echoMeta,
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: echoMeta,
             spec: {
                 replicas: 2,
                 selector: { matchLabels: { app: "echo" } },
@@ -214,23 +265,31 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
                     metadata: { labels: { app: "echo" } },
                     spec: {
                         automountServiceAccountToken: false,
-                        containers: [{
-                            name: "echo",
-                            image: "kong/go-echo:0.3.0",
-                            ports: [
-                                { name: "tcp", containerPort: 1025, protocol: "TCP" },
-                                { name: "udp", containerPort: 1026, protocol: "UDP" },
-                                { name: "http", containerPort: 1027, protocol: "TCP" },
-                                { name: "tls", containerPort: 1030, protocol: "TCP" },
-                            ],
-                            readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5, failureThreshold: 2 },
-                        }],
+                        containers: [
+                            {
+                                name: "echo",
+                                image: "kong/go-echo:0.3.0",
+                                ports: [
+                                    { name: "tcp", containerPort: 1025, protocol: "TCP" },
+                                    { name: "udp", containerPort: 1026, protocol: "UDP" },
+                                    { name: "http", containerPort: 1027, protocol: "TCP" },
+                                    { name: "tls", containerPort: 1030, protocol: "TCP" },
+                                ],
+                                readinessProbe: {
+                                    httpGet: { path: "/", port: "http" },
+                                    periodSeconds: 5,
+                                    failureThreshold: 2,
+                                },
+                            },
+                        ],
                     },
                 },
             },
         });
         object(T.service, `${z}-echo`, z, workload, {
-            apiVersion: "v1", kind: "Service", metadata: echoMeta,
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: echoMeta,
             spec: {
                 selector: { app: "echo" },
                 ports: [
@@ -242,43 +301,61 @@ export function meshDrStack(opts: StackOptions = {}): ModelResource[] {
             },
         });
         object(T.pdb, `${z}-echo`, z, workload, {
-            apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: echoMeta,
+            apiVersion: "policy/v1",
+            kind: "PodDisruptionBudget",
+            metadata: echoMeta,
             spec: { maxUnavailable: 1, selector: { matchLabels: { app: "echo" } } },
         });
         const gateway = component("mesh-dr:index:KongGateway", `${z}-gateway`, zone);
         object(T.gatewayConfiguration, `${z}-kong`, z, gateway, {
-            apiVersion: "gateway-operator.konghq.com/v2beta1", kind: "GatewayConfiguration",
+            apiVersion: "gateway-operator.konghq.com/v2beta1",
+            kind: "GatewayConfiguration",
             metadata: { name: "kong", namespace: "kong", labels: MANAGED_BY },
             spec: { dataPlaneOptions: { network: { services: { ingress: { type: "LoadBalancer" } } } } },
         });
         object(T.gatewayClass, `${z}-kong`, z, gateway, {
-            apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass",
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "GatewayClass",
             metadata: { name: "kong", labels: MANAGED_BY },
             spec: {
                 controllerName: "konghq.com/gateway-operator",
-                parametersRef: { group: "gateway-operator.konghq.com", kind: "GatewayConfiguration", name: "kong", namespace: "kong" },
+                parametersRef: {
+                    group: "gateway-operator.konghq.com",
+                    kind: "GatewayConfiguration",
+                    name: "kong",
+                    namespace: "kong",
+                },
             },
         });
         object(T.gateway, `${z}-kong`, z, gateway, {
-            apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway",
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "Gateway",
             metadata: { name: "kong", namespace: "kong", labels: MANAGED_BY },
             spec: { gatewayClassName: "kong", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] },
         });
         const route = component("mesh-dr:index:ServiceRoute", `${z}-echo-route`, zone);
         object(T.service, `${z}-echo-mmzs-service`, z, route, {
-            apiVersion: "v1", kind: "Service",
+            apiVersion: "v1",
+            kind: "Service",
             metadata: { name: "echo-mmzs-service", namespace: "kong", labels: MANAGED_BY },
-            spec: { type: "ExternalName", externalName: "echo.mzsvc.mesh.local", ports: [{ name: "http", port, targetPort: port }] },
+            spec: {
+                type: "ExternalName",
+                externalName: "echo.mzsvc.mesh.local",
+                ports: [{ name: "http", port, targetPort: port }],
+            },
         });
         object(T.httpRoute, `${z}-echo`, z, route, {
-            apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute",
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
             metadata: { name: "echo", namespace: "kong", labels: MANAGED_BY },
             spec: {
                 parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "kong" }],
-                rules: [{
-                    matches: [{ path: { type: "PathPrefix", value: "/echo" } }],
-                    backendRefs: [{ name: "echo-mmzs-service", port }],
-                }],
+                rules: [
+                    {
+                        matches: [{ path: { type: "PathPrefix", value: "/echo" } }],
+                        backendRefs: [{ name: "echo-mmzs-service", port }],
+                    },
+                ],
             },
         });
     }
@@ -306,17 +383,26 @@ function besidePolicy<M>(id: string): M {
 
 function internals(): PolicyInternals {
     const { Struct } = besidePolicy<Pick<PolicyInternals, "Struct">>("google-protobuf/google/protobuf/struct_pb");
-    const { deserializeProperties } = require("@pulumi/policy/deserialize") as Pick<PolicyInternals, "deserializeProperties">;
-    const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy") as
-        Pick<PolicyInternals, "unknownCheckingProxy" | "UnknownValueError">;
+    const { deserializeProperties } = require("@pulumi/policy/deserialize") as Pick<
+        PolicyInternals,
+        "deserializeProperties"
+    >;
+    const { unknownCheckingProxy, UnknownValueError } = require("@pulumi/policy/proxy") as Pick<
+        PolicyInternals,
+        "unknownCheckingProxy" | "UnknownValueError"
+    >;
     return { Struct, deserializeProperties, unknownCheckingProxy, UnknownValueError };
 }
 
 /** Drops undefined values, which protobuf Structs cannot hold (the engine drops them too). */
 function plain(v: WireValue): WireValue {
-    if (Array.isArray(v)) return v.map(e => e === undefined ? null : plain(e));
+    if (Array.isArray(v)) return v.map(e => (e === undefined ? null : plain(e)));
     if (typeof v === "object" && v !== null) {
-        return Object.fromEntries(Object.entries(v).filter(([, e]) => e !== undefined).map(([k, e]) => [k, plain(e)]));
+        return Object.fromEntries(
+            Object.entries(v)
+                .filter(([, e]) => e !== undefined)
+                .map(([k, e]) => [k, plain(e)]),
+        );
     }
     return v;
 }
@@ -338,13 +424,20 @@ export function urnOf(model: readonly ModelResource[], r: ModelResource): string
 
 function providerOf(model: readonly ModelResource[], r: ModelResource): PolicyProviderResource | undefined {
     if (!r.provider) return undefined;
-    const p = model.find(m => m.type === T.provider && m.name === r.provider) ??
-        { type: T.provider, name: r.provider, custom: true, props: {} };
+    const p = model.find(m => m.type === T.provider && m.name === r.provider) ?? {
+        type: T.provider,
+        name: r.provider,
+        custom: true,
+        props: {},
+    };
     return { type: p.type, name: p.name, urn: urnOf(model, p), props: policyProps(p.props) };
 }
 
 const OPTIONS: PolicyResourceOptions = {
-    protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [],
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    additionalSecretOutputs: [],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
 };
 
@@ -387,12 +480,19 @@ class NotApplicable extends Error {}
 
 function resourceArgs(r: PolicyResource): ResourceValidationArgs {
     return {
-        type: r.type, props: r.props, urn: r.urn, name: r.name, opts: r.opts, provider: r.provider,
+        type: r.type,
+        props: r.props,
+        urn: r.urn,
+        name: r.name,
+        opts: r.opts,
+        provider: r.provider,
         stackTags: new Map(),
         isType: () => false,
         asType: () => undefined,
         getConfig: <T extends object>() => ({}) as T,
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
     };
 }
 
@@ -408,7 +508,8 @@ export function evaluate(policies: Policies, model: readonly ModelResource[]): V
         try {
             fn((message, reported) => out.push({ policy, message, urn: reported ?? urn, level: "mandatory" }));
         } catch (e) {
-            if (e instanceof UnknownValueError) out.push({ policy, message: `can't run during preview: ${e.message}`, level: "advisory" });
+            if (e instanceof UnknownValueError)
+                out.push({ policy, message: `can't run during preview: ${e.message}`, level: "advisory" });
             else if (!(e instanceof NotApplicable)) throw e;
         }
     };
@@ -416,18 +517,26 @@ export function evaluate(policies: Policies, model: readonly ModelResource[]): V
         if ("validateResource" in p && p.validateResource) {
             const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
             for (const r of resources) {
-                for (const v of validations) run(p.name, r.urn, report => { void v(resourceArgs(r), report); });
+                for (const v of validations)
+                    run(p.name, r.urn, report => {
+                        void v(resourceArgs(r), report);
+                    });
             }
         }
     }
     for (const p of policies) {
         if ("validateStack" in p) {
             const args: StackValidationArgs = {
-                resources, stackTags: new Map(),
+                resources,
+                stackTags: new Map(),
                 getConfig: <T extends object>() => ({}) as T,
-                notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+                notApplicable: (reason?: string): never => {
+                    throw new NotApplicable(reason);
+                },
             };
-            run(p.name, undefined, report => { void p.validateStack(args, report); });
+            run(p.name, undefined, report => {
+                void p.validateStack(args, report);
+            });
         }
     }
     return out;
@@ -450,7 +559,7 @@ interface AnalyzerProto {
 
 function callRpc(rpc: Rpc, request: PbMessage): Promise<PbMessage> {
     return new Promise((resolve, reject) => {
-        void rpc({ request }, (err, resp) => err ? reject(err) : resolve(resp!));
+        void rpc({ request }, (err, resp) => (err ? reject(err) : resolve(resp!)));
     });
 }
 
@@ -459,8 +568,12 @@ function callRpc(rpc: Rpc, request: PbMessage): Promise<PbMessage> {
  * and provider) and AnalyzeStack handler (all resources, with parents), as the engine does during
  * a preview, and returns the diagnostics.
  */
-export async function analyzeWithPolicyServer(packName: string, level: string, policies: Policies,
-    model: readonly ModelResource[]): Promise<Violation[]> {
+export async function analyzeWithPolicyServer(
+    packName: string,
+    level: string,
+    policies: Policies,
+    model: readonly ModelResource[],
+): Promise<Violation[]> {
     const server = require("@pulumi/policy/server") as PolicyServer;
     const pb = besidePolicy<AnalyzerProto>("@pulumi/pulumi/proto/analyzer_pb");
     const { Struct } = internals();
@@ -473,8 +586,12 @@ export async function analyzeWithPolicyServer(packName: string, level: string, p
     };
     const provider = (r: ModelResource) => {
         if (!r.provider) return undefined;
-        const p = model.find(m => m.type === T.provider && m.name === r.provider) ??
-            { type: T.provider, name: r.provider, custom: true, props: {} };
+        const p = model.find(m => m.type === T.provider && m.name === r.provider) ?? {
+            type: T.provider,
+            name: r.provider,
+            custom: true,
+            props: {},
+        };
         const msg = new pb.AnalyzerProviderResource();
         msg.setType(p.type);
         msg.setName(p.name);
@@ -486,12 +603,13 @@ export async function analyzeWithPolicyServer(packName: string, level: string, p
         const p = r.parent ? model.find(m => key(m) === r.parent) : undefined;
         return p ? urnOf(model, p) : undefined;
     };
-    const diagnostics = (resp: PbMessage, urn?: string): Violation[] => (resp.getDiagnosticsList() as PbMessage[]).map(d => ({
-        policy: d.getPolicyname(),
-        message: d.getMessage(),
-        urn: d.getUrn() || urn,
-        level: levels[d.getEnforcementlevel()] ?? "other",
-    }));
+    const diagnostics = (resp: PbMessage, urn?: string): Violation[] =>
+        (resp.getDiagnosticsList() as PbMessage[]).map(d => ({
+            policy: d.getPolicyname(),
+            message: d.getMessage(),
+            urn: d.getUrn() || urn,
+            level: levels[d.getEnforcementlevel()] ?? "other",
+        }));
 
     // The fields an AnalyzeRequest and a stack's AnalyzerResource share.
     const describeResource = (msg: PbMessage, r: ModelResource): PbMessage => {
@@ -511,13 +629,17 @@ export async function analyzeWithPolicyServer(packName: string, level: string, p
         out.push(...diagnostics(await callRpc(analyze, describeResource(new pb.AnalyzeRequest(), r)), urnOf(model, r)));
     }
     const stackReq = new pb.AnalyzeStackRequest();
-    stackReq.setResourcesList(model.map(r => {
-        const res = describeResource(new pb.AnalyzerResource(), r);
-        const parent = parentUrn(r);
-        if (parent) res.setParent(parent);
-        return res;
-    }));
-    out.push(...diagnostics(await callRpc(server.makeAnalyzeStackRpcFun(packName, "0.1.0", level, policies), stackReq)));
+    stackReq.setResourcesList(
+        model.map(r => {
+            const res = describeResource(new pb.AnalyzerResource(), r);
+            const parent = parentUrn(r);
+            if (parent) res.setParent(parent);
+            return res;
+        }),
+    );
+    out.push(
+        ...diagnostics(await callRpc(server.makeAnalyzeStackRpcFun(packName, "0.1.0", level, policies), stackReq)),
+    );
     return out;
 }
 

@@ -11,21 +11,31 @@ const tsconfigPath = path.join(root, project.runtime.options?.tsconfig ?? "tscon
 const tsconfig = require("yaml").parse(require("node:fs").readFileSync(tsconfigPath, "utf8"));
 // BENCH_TYPECHECK=1: type-check as the engine did before tsconfig.pulumi.json (the "before" numbers).
 const typecheck = process.env.BENCH_TYPECHECK === "1";
-require("ts-node").register({ project: tsconfigPath, transpileOnly: !typecheck && tsconfig.compilerOptions?.noCheck === true });
+require("ts-node").register({
+    project: tsconfigPath,
+    transpileOnly: !typecheck && tsconfig.compilerOptions?.noCheck === true,
+});
 
 const pulumi = require("@pulumi/pulumi");
 let registered = 0;
 let last = 0;
-pulumi.runtime.setMocks({
-    newResource(args) {
-        registered++;
-        last = process.uptime();
-        return { id: `${args.name}-id`, state: { metadata: { name: args.name }, ...args.inputs } };
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered++;
+            last = process.uptime();
+            return { id: `${args.name}-id`, state: { metadata: { name: args.name }, ...args.inputs } };
+        },
+        call: args => args.inputs,
     },
-    call: args => args.inputs,
-}, "mesh-dr", "bench", false);
+    "mesh-dr",
+    "bench",
+    false,
+);
 pulumi.runtime.setAllConfig({
-    "mesh-dr:zones": JSON.stringify(Array.from({ length: zones }, (_, i) => ({ name: `zone${i + 1}`, context: `zone${i + 1}` }))),
+    "mesh-dr:zones": JSON.stringify(
+        Array.from({ length: zones }, (_, i) => ({ name: `zone${i + 1}`, context: `zone${i + 1}` })),
+    ),
     "mesh-dr:global": JSON.stringify({ context: "global" }),
 });
 require(path.join(root, "index.ts"));

@@ -32,7 +32,12 @@ const FAILOVER = process.env.BENCH_FAILOVER === undefined ? KUMA_INSTALLED : pro
 // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
-interface Row { zones: number; what: string; samples: number[]; floor?: number }
+interface Row {
+    zones: number;
+    what: string;
+    samples: number[];
+    floor?: number;
+}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
     const start = process.hrtime.bigint();
@@ -50,7 +55,13 @@ async function renderedObjects(project: Project): Promise<Map<string, object[]>>
         const { apiVersion, kind, metadata, spec, data } = r.inputs ?? {};
         if (!apiVersion || !kind) continue;
         const { name, namespace, labels, annotations } = metadata;
-        const obj = { apiVersion, kind, metadata: { name, namespace, labels, annotations }, ...(spec ? { spec } : {}), ...(data ? { data } : {}) };
+        const obj = {
+            apiVersion,
+            kind,
+            metadata: { name, namespace, labels, annotations },
+            ...(spec ? { spec } : {}),
+            ...(data ? { data } : {}),
+        };
         byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), obj]);
     }
     return byCluster;
@@ -63,13 +74,37 @@ async function kubectlFloor(sandbox: Sandbox, objects: Map<string, object[]>, di
         fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: objs }));
         return { cluster, file };
     });
-    return time(() => Promise.all(files.map(({ cluster, file }) => new Promise<void>((resolve, reject) => {
-        const p = spawn("kubectl", ["--kubeconfig", sandbox.kubeconfig(cluster), "apply", "--server-side", "--dry-run=server",
-            "--field-manager=bench", "--force-conflicts", "-f", file], { stdio: ["ignore", "ignore", "pipe"] });
-        let err = "";
-        p.stderr.on("data", d => { err += d; });
-        p.on("exit", code => code === 0 ? resolve() : reject(new Error(`kubectl on ${cluster}: ${err}`)));
-    }))));
+    return time(() =>
+        Promise.all(
+            files.map(
+                ({ cluster, file }) =>
+                    new Promise<void>((resolve, reject) => {
+                        const p = spawn(
+                            "kubectl",
+                            [
+                                "--kubeconfig",
+                                sandbox.kubeconfig(cluster),
+                                "apply",
+                                "--server-side",
+                                "--dry-run=server",
+                                "--field-manager=bench",
+                                "--force-conflicts",
+                                "-f",
+                                file,
+                            ],
+                            { stdio: ["ignore", "ignore", "pipe"] },
+                        );
+                        let err = "";
+                        p.stderr.on("data", d => {
+                            err += d;
+                        });
+                        p.on("exit", code =>
+                            code === 0 ? resolve() : reject(new Error(`kubectl on ${cluster}: ${err}`)),
+                        );
+                    }),
+            ),
+        ),
+    );
 }
 
 /**
@@ -83,8 +118,11 @@ async function providersOnlyPreview(sandbox: Sandbox, root: string, clusters: st
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "providers-only", main: "index.js" }));
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: providers-only\nruntime: nodejs\n");
-    fs.writeFileSync(path.join(dir, "index.js"), `const k8s = require("@pulumi/kubernetes");
-for (const c of ${JSON.stringify(clusters)}) new k8s.Provider(c, { kubeconfig: ${JSON.stringify(sandbox.kubeconfig("CLUSTER"))}.replace("CLUSTER", c) });`);
+    fs.writeFileSync(
+        path.join(dir, "index.js"),
+        `const k8s = require("@pulumi/kubernetes");
+for (const c of ${JSON.stringify(clusters)}) new k8s.Provider(c, { kubeconfig: ${JSON.stringify(sandbox.kubeconfig("CLUSTER"))}.replace("CLUSTER", c) });`,
+    );
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "providers", workDir: dir });
     await stack.up();
     const samples: number[] = [];
@@ -96,7 +134,11 @@ for (const c of ${JSON.stringify(clusters)}) new k8s.Provider(c, { kubeconfig: $
 /** Process start to the last resource registered: the program alone under Pulumi mocks, as `pulumi` compiles it. */
 function startupSeconds(zones: number): number {
     const runner = path.join(ROOT, "scripts", "bench-startup.js");
-    const r = spawnSync("node", [runner, String(zones)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, BENCH_TYPECHECK: TYPECHECK ? "1" : "" } });
+    const r = spawnSync("node", [runner, String(zones)], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, BENCH_TYPECHECK: TYPECHECK ? "1" : "" },
+    });
     if (r.status !== 0) throw new Error(`start-up run failed: ${r.stderr}`);
     return Number(/registered \d+ resources in ([\d.]+)s/.exec(r.stdout)![1]);
 }
@@ -111,7 +153,10 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         const project = new Project(sandbox, root);
         if (TYPECHECK) {
             // "Before": the engine type-checks the program on every run, as it did without tsconfig.pulumi.json.
-            fs.writeFileSync(path.join(project.dir, "tsconfig.pulumi.json"), JSON.stringify({ extends: "./tsconfig.json" }));
+            fs.writeFileSync(
+                path.join(project.dir, "tsconfig.pulumi.json"),
+                JSON.stringify({ extends: "./tsconfig.json" }),
+            );
         }
         project.configure(zones);
         const stack = await project.open();
@@ -119,14 +164,17 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         await stack.up();
         const objects = await renderedObjects(project);
 
-        const preview: number[] = [], upNoop: number[] = [], upChange: number[] = [], floor: number[] = [];
+        const preview: number[] = [],
+            upNoop: number[] = [],
+            upChange: number[] = [],
+            floor: number[] = [];
         for (let i = 0; i < RUNS; i++) {
             process.stderr.write(`[${n} zones] run ${i + 1}/${RUNS}\n`);
             const ops = new Ops();
             preview.push(await time(() => stack.preview({ onEvent: ops.onEvent })));
             if (ops.changes().length > 0) throw new Error(`no-op preview had changes: ${ops.changes().join(", ")}`);
             upNoop.push(await time(() => stack.up()));
-            project.configure(zones.map((z, j) => j === 0 ? { ...z, echoReplicas: i % 2 === 0 ? 3 : 2 } : z));
+            project.configure(zones.map((z, j) => (j === 0 ? { ...z, echoReplicas: i % 2 === 0 ? 3 : 2 } : z)));
             upChange.push(await time(() => stack.up()));
             floor.push(await kubectlFloor(sandbox, objects, root));
         }
@@ -135,8 +183,12 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
         rows.push({ zones: n, what: "pulumi preview, no changes", samples: preview, floor: f });
         rows.push({ zones: n, what: "pulumi up, no changes", samples: upNoop, floor: f });
         rows.push({ zones: n, what: "pulumi up, one Deployment changed", samples: upChange, floor: f });
-        rows.push({ zones: n, what: "pulumi preview of the providers alone (engine's fixed cost)", floor: f,
-            samples: await providersOnlyPreview(sandbox, root, ["global", ...zones.map(z => z.name)]) });
+        rows.push({
+            zones: n,
+            what: "pulumi preview of the providers alone (engine's fixed cost)",
+            floor: f,
+            samples: await providersOnlyPreview(sandbox, root, ["global", ...zones.map(z => z.name)]),
+        });
         await stack.destroy();
     } finally {
         sandbox.run("down");
@@ -147,8 +199,17 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
 /** One drill of the DR tool (dr/drill.ts), as `npm run dr -- drill` runs it. */
 async function runDrill(stack: DrStack, fault: FaultKind, outDir: string): Promise<DrillReport> {
     return drill(stack, {
-        zone: "zone1", fault, readyWaitSeconds: 120, holdSeconds: fault === "zone" ? 10 : 60, recoverTimeoutSeconds: 180, intervalMs: 100, probes: [],
-        probe: { intervalMs: 200, maxRequests: 0, timeoutMs: 2000 }, yes: false, cpService: DEFAULT_CP_SERVICE, outDir,
+        zone: "zone1",
+        fault,
+        readyWaitSeconds: 120,
+        holdSeconds: fault === "zone" ? 10 : 60,
+        recoverTimeoutSeconds: 180,
+        intervalMs: 100,
+        probes: [],
+        probe: { intervalMs: 200, maxRequests: 0, timeoutMs: 2000 },
+        yes: false,
+        cpService: DEFAULT_CP_SERVICE,
+        outDir,
         log: line => process.stderr.write(`[failover]   ${line}\n`),
     });
 }
@@ -167,7 +228,12 @@ async function benchFailover(rows: Row[]): Promise<void> {
         for (const z of zones) sandbox.run("gateway", z.name);
         stack = await DrStack.open(project.stackName, project.dir, { urls: {}, service: DEFAULT_CP_SERVICE });
         const s = stack;
-        await eventually("every zone ready", async () => (await status(s, { preview: false })).ready || undefined, 180_000, 1000);
+        await eventually(
+            "every zone ready",
+            async () => (await status(s, { preview: false })).ready || undefined,
+            180_000,
+            1000,
+        );
         const sec = (ms: number | undefined, what: string) => {
             if (ms === undefined) throw new Error(`drill: ${what} not observed`);
             return ms / 1000;
@@ -181,14 +247,39 @@ async function benchFailover(rows: Row[]): Promise<void> {
             }
             if (fault === "echo") {
                 // Per gateway: the zone's own one (same-zone model) and the other zone's (cross-zone model).
-                rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone1's own gateway stops using it", samples: reports.map(r => sec(gateway(r, "zone1").leftAt! - r.faultAt, "zone1 left")) });
-                rows.push({ zones: 2, what: "failover: zone1 echo to 0 → zone2's gateway stops listing it", samples: reports.map(r => sec(gateway(r, "zone2").leftAt! - r.faultAt, "zone2 left")) });
-                rows.push({ zones: 2, what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0", samples: reports.map(r => sec(gateway(r, "zone1").backAt! - r.restoredAt, "zone1 back")) });
-                rows.push({ zones: 2, what: "recovery: zone1 echo back → zone2's gateway lists it again", samples: reports.map(r => sec(gateway(r, "zone2").backAt! - r.restoredAt, "zone2 back")) });
+                rows.push({
+                    zones: 2,
+                    what: "failover: zone1 echo to 0 → zone1's own gateway stops using it",
+                    samples: reports.map(r => sec(gateway(r, "zone1").leftAt! - r.faultAt, "zone1 left")),
+                });
+                rows.push({
+                    zones: 2,
+                    what: "failover: zone1 echo to 0 → zone2's gateway stops listing it",
+                    samples: reports.map(r => sec(gateway(r, "zone2").leftAt! - r.faultAt, "zone2 left")),
+                });
+                rows.push({
+                    zones: 2,
+                    what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0",
+                    samples: reports.map(r => sec(gateway(r, "zone1").backAt! - r.restoredAt, "zone1 back")),
+                });
+                rows.push({
+                    zones: 2,
+                    what: "recovery: zone1 echo back → zone2's gateway lists it again",
+                    samples: reports.map(r => sec(gateway(r, "zone2").backAt! - r.restoredAt, "zone2 back")),
+                });
             }
             // The zone fault has no control-plane failover to time (see docs/dr-tool.md): recovery only.
-            if (fault !== "zone") rows.push({ zones: 2, what: `drill ${fault} (zone1): time to fail over`, samples: reports.map(r => sec(r.failoverMs, "failover")) });
-            rows.push({ zones: 2, what: `drill ${fault} (zone1): time to recover`, samples: reports.map(r => sec(r.recoveryMs, "recovery")) });
+            if (fault !== "zone")
+                rows.push({
+                    zones: 2,
+                    what: `drill ${fault} (zone1): time to fail over`,
+                    samples: reports.map(r => sec(r.failoverMs, "failover")),
+                });
+            rows.push({
+                zones: 2,
+                what: `drill ${fault} (zone1): time to recover`,
+                samples: reports.map(r => sec(r.recoveryMs, "recovery")),
+            });
         }
         await (await project.open()).destroy();
     } finally {
@@ -202,9 +293,18 @@ async function main() {
     const rows: Row[] = [];
     try {
         // Start-up first: it needs no sandbox, so a broken program stops the bench at once.
-        rows.push(...ZONE_COUNTS.map(n => ({ zones: n, what: "program start-up (ts-node, mocks)", samples: Array.from({ length: RUNS }, () => startupSeconds(n)) })));
+        rows.push(
+            ...ZONE_COUNTS.map(n => ({
+                zones: n,
+                what: "program start-up (ts-node, mocks)",
+                samples: Array.from({ length: RUNS }, () => startupSeconds(n)),
+            })),
+        );
         if (FAILOVER) await benchFailover(rows);
-        else process.stderr.write(`[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`);
+        else
+            process.stderr.write(
+                `[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`,
+            );
         for (const n of ZONE_COUNTS) await benchZones(n, rows);
         const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
             const start = Date.now();
@@ -221,15 +321,22 @@ async function main() {
 
 function printTable(rows: Row[]) {
     const versions = spawnSync("pulumi", ["version"], { encoding: "utf8" }).stdout.trim();
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ` +
-        `pulumi ${versions}; ${RUNS} runs; program compiled ${TYPECHECK ? "with type checking" : "transpile-only"}`);
+    console.log(
+        `machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ` +
+            `pulumi ${versions}; ${RUNS} runs; program compiled ${TYPECHECK ? "with type checking" : "transpile-only"}`,
+    );
     console.log("| zones | what | median s | min s | max s | × floor |");
     console.log("| ---: | --- | ---: | ---: | ---: | ---: |");
     for (const r of rows) {
         const s = stats(r.samples);
         const ratio = r.floor ? (s.median / r.floor).toFixed(1) : "";
-        console.log(`| ${r.zones || ""} | ${r.what} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)} | ${s.max.toFixed(2)} | ${ratio} |`);
+        console.log(
+            `| ${r.zones || ""} | ${r.what} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)} | ${s.max.toFixed(2)} | ${ratio} |`,
+        );
     }
 }
 
-main().catch(e => { console.error(e); process.exit(1); });
+main().catch(e => {
+    console.error(e);
+    process.exit(1);
+});

@@ -8,9 +8,13 @@ import puppeteer from "puppeteer-core";
 export function chromiumPath(): string {
     if (process.env.CHROMIUM) return process.env.CHROMIUM;
     try {
-        return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim().split("\n")[0];
+        return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" })
+            .trim()
+            .split("\n")[0];
     } catch {
-        throw new Error("Chromium is not installed. Fix: bash scripts/deps.sh chromium (as root it runs apt-get install chromium), or set CHROMIUM=/path/to/chromium");
+        throw new Error(
+            "Chromium is not installed. Fix: bash scripts/deps.sh chromium (as root it runs apt-get install chromium), or set CHROMIUM=/path/to/chromium",
+        );
     }
 }
 
@@ -38,7 +42,9 @@ export async function renderPage(file: string, opts: { ids?: string[]; screensho
         await page.setViewport({ width: 1100, height: 700 });
         // The page is self-contained: any request to the network is a bug.
         await page.setRequestInterception(true);
-        page.on("request", r => r.url().startsWith("file:") ? r.continue() : (errors.push(`network request: ${r.url()}`), r.abort()));
+        page.on("request", r =>
+            r.url().startsWith("file:") ? r.continue() : (errors.push(`network request: ${r.url()}`), r.abort()),
+        );
         await page.goto(`file://${file}`, { waitUntil: "load" });
         const result = await page.evaluate((ids: string[]) => {
             const chart = (window as any).drillChart;

@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FAILOVER_POLICY_KINDS, FailoverSettings, HEALTH_CHECK_PATCH_SUFFIX, durationMs, minimumRequestTimeoutMs } from "../components/failover";
+import {
+    FAILOVER_POLICY_KINDS,
+    FailoverSettings,
+    HEALTH_CHECK_PATCH_SUFFIX,
+    durationMs,
+    minimumRequestTimeoutMs,
+} from "../components/failover";
 import type { KongGatewayArgs } from "../components/gateway";
 import type { KumaApiConnection } from "../components/kuma-api";
 import type { ZonePlatformArgs } from "../components/platform";
@@ -7,7 +13,16 @@ import { echoWorkload } from "../components/echo";
 import { K8S_NAMES, WALKTHROUGH_SERVICE, serviceNames, workloadLabels, zoneResourceName } from "../components/names";
 import type { RouteBackend } from "../components/service-route";
 import { ExtraPort, KUMA_PROBE_PORTS, WorkloadSpec } from "../components/service-workload";
-import { DNS_LABEL, DNS_SUBDOMAIN, IMAGE_REF, MAX_DURATION_MS, Pattern, Reader, formatProblem, isPlainObject } from "./validate";
+import {
+    DNS_LABEL,
+    DNS_SUBDOMAIN,
+    IMAGE_REF,
+    MAX_DURATION_MS,
+    Pattern,
+    Reader,
+    formatProblem,
+    isPlainObject,
+} from "./validate";
 
 /** The stack config namespace: keys are `mesh-dr:<key>`. */
 export const CONFIG_NAMESPACE = "mesh-dr";
@@ -130,15 +145,31 @@ export interface StackConfig {
 /** Raw stack config, as `pulumi config` hands it over: keys without the namespace. */
 export type RawConfig = Record<string, unknown>;
 
-export const TOP_LEVEL_KEYS = ["zones", "global", "mesh", "services", "echo", "gateway", "platform", "failover", "gatewaysOnly",
-    "skipUnreachableClusters"] as const;
+export const TOP_LEVEL_KEYS = [
+    "zones",
+    "global",
+    "mesh",
+    "services",
+    "echo",
+    "gateway",
+    "platform",
+    "failover",
+    "gatewaysOnly",
+    "skipUnreachableClusters",
+] as const;
 
 export const DEFAULTS = {
     systemNamespace: "kong-mesh-system",
     // The global control plane creates Mesh `default` at start-up: adopt it, never take it over.
     mesh: { name: "default", manage: "patch", meshServicesMode: "Exclusive", zoneEgress: false },
     echo: { image: "kong/go-echo:0.3.0", replicas: 2, port: 1027 },
-    gateway: { className: "kong", serviceType: "LoadBalancer", replicas: 1, listenerPort: 80, dnsOrder: "LAST,A,CNAME" },
+    gateway: {
+        className: "kong",
+        serviceType: "LoadBalancer",
+        replicas: 1,
+        listenerPort: 80,
+        dnsOrder: "LAST,A,CNAME",
+    },
     platform: {
         install: false,
         certManagerVersion: "v1.19.1",
@@ -155,7 +186,10 @@ export const DEFAULTS = {
     },
 } as const;
 
-const DNS_ORDER: Pattern = { re: /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/, what: "is not a list of DNS record types" };
+const DNS_ORDER: Pattern = {
+    re: /^(LAST|SRV|A|AAAA|CNAME)(,(LAST|SRV|A|AAAA|CNAME))*$/,
+    what: "is not a list of DNS record types",
+};
 const SEMVER: Pattern = { re: /^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/, what: "is not an exact version (x.y.z)" };
 const REPO_URL: Pattern = { re: /^(https?|oci):\/\/\S+$/, what: "is not an http(s) or oci URL" };
 const HTTP_URL: Pattern = { re: /^https?:\/\/[^\s/]+(\/\S*)?$/, what: "is not an http(s) URL" };
@@ -164,24 +198,38 @@ const k = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
 
 /** True when a kubeconfig value is the file's contents rather than a path to it. */
 export function isKubeconfigContents(value: string): boolean {
-    return value.includes("\n") || /^\s*(apiVersion|clusters|kind)\s*:/.test(value) || value.trimStart().startsWith("{");
+    return (
+        value.includes("\n") || /^\s*(apiVersion|clusters|kind)\s*:/.test(value) || value.trimStart().startsWith("{")
+    );
 }
 
 /** Thrown for a bad stack config; the message lists every problem. */
 export class ConfigError extends Error {
     constructor(readonly problems: string[]) {
-        super(`invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-            problems.map(p => `  - ${p}`).join("\n"));
+        super(
+            `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map(p => `  - ${p}`).join("\n"),
+        );
         this.name = "ConfigError";
     }
 }
 
-function readCluster(r: Reader, key: string, raw: Record<string, unknown>, name: string, secret: boolean): ClusterConfig {
+function readCluster(
+    r: Reader,
+    key: string,
+    raw: Record<string, unknown>,
+    name: string,
+    secret: boolean,
+): ClusterConfig {
     const context = r.string(`${key}.context`, raw.context, undefined);
     const kubeconfig = r.string(`${key}.kubeconfig`, raw.kubeconfig, undefined);
     if (kubeconfig !== undefined && isKubeconfigContents(kubeconfig) && !secret) {
-        r.problem(`${key}.kubeconfig`, "<kubeconfig contents>", "holds kubeconfig contents in plain text",
-            `store it as a secret: pulumi config set --secret --path '${key.slice(k("").length)}.kubeconfig' < kubeconfig.yaml, or give a file path instead`);
+        r.problem(
+            `${key}.kubeconfig`,
+            "<kubeconfig contents>",
+            "holds kubeconfig contents in plain text",
+            `store it as a secret: pulumi config set --secret --path '${key.slice(k("").length)}.kubeconfig' < kubeconfig.yaml, or give a file path instead`,
+        );
     }
     return { name, context, kubeconfig };
 }
@@ -189,8 +237,12 @@ function readCluster(r: Reader, key: string, raw: Record<string, unknown>, name:
 function readZones(r: Reader, raw: RawConfig, services: ServiceConfig[], secret: boolean): ZoneConfig[] {
     const list = r.list(k("zones"), raw.zones);
     if (raw.zones === undefined) {
-        r.problem(k("zones"), undefined, "is required",
-            "list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1");
+        r.problem(
+            k("zones"),
+            undefined,
+            "is required",
+            "list the zones, e.g. pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1",
+        );
     } else if (Array.isArray(raw.zones) && list.length === 0) {
         r.problem(k("zones"), raw.zones, "is empty", "list at least one zone (two or more for disaster recovery)");
     }
@@ -204,16 +256,42 @@ function readZones(r: Reader, raw: RawConfig, services: ServiceConfig[], secret:
             r.problem(key, zr, "is not a map", `set ${key} to {name: zone${i + 1}, context: zone${i + 1}}`);
             return;
         }
-        const z = r.object(key, zr, ["name", "context", "kubeconfig", "services", "routeBackend", "echoReplicas", "failoverOrder"]);
+        const z = r.object(key, zr, [
+            "name",
+            "context",
+            "kubeconfig",
+            "services",
+            "routeBackend",
+            "echoReplicas",
+            "failoverOrder",
+        ]);
         // An empty YAML `name:` arrives as null.
-        if (z.name == null) r.problem(`${key}.name`, z.name, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
-        const name = r.string(`${key}.name`, z.name, undefined, DNS_LABEL,
-            `give ${key}.name a DNS-1123 label: lower-case letters, digits and '-', e.g. "zone${i + 1}"`);
-        if (name === "global") r.problem(`${key}.name`, name, "is reserved for the global control plane's own cluster", "choose another zone name");
+        if (z.name == null)
+            r.problem(`${key}.name`, z.name, "is required", `give every zone a name, e.g. "zone${i + 1}"`);
+        const name = r.string(
+            `${key}.name`,
+            z.name,
+            undefined,
+            DNS_LABEL,
+            `give ${key}.name a DNS-1123 label: lower-case letters, digits and '-', e.g. "zone${i + 1}"`,
+        );
+        if (name === "global")
+            r.problem(
+                `${key}.name`,
+                name,
+                "is reserved for the global control plane's own cluster",
+                "choose another zone name",
+            );
         if (name !== undefined && name.length > 40) {
-            r.problem(`${key}.name`, name, "is longer than 40 characters", "choose a shorter zone name (it prefixes resource names)");
+            r.problem(
+                `${key}.name`,
+                name,
+                "is longer than 40 characters",
+                "choose a shorter zone name (it prefixes resource names)",
+            );
         }
-        if (name !== undefined && seen.has(name)) r.problem(`${key}.name`, name, "is used by another zone", "give every zone a distinct name");
+        if (name !== undefined && seen.has(name))
+            r.problem(`${key}.name`, name, "is used by another zone", "give every zone a distinct name");
         if (name !== undefined) seen.add(name);
         const zoneName = name ?? `zones[${i}]`;
         listIndex.push(i);
@@ -223,28 +301,38 @@ function readZones(r: Reader, raw: RawConfig, services: ServiceConfig[], secret:
             services: zoneServices(r, key, z, services, raw.services != null),
             failoverOrder: r.list(`${key}.failoverOrder`, z.failoverOrder).map((o, j) => {
                 // An empty YAML entry arrives as null: it names no zone.
-                if (o == null) r.problem(`${key}.failoverOrder[${j}]`, o, "is empty", "name another zone, or remove the entry");
+                if (o == null)
+                    r.problem(`${key}.failoverOrder[${j}]`, o, "is empty", "name another zone, or remove the entry");
                 return r.string(`${key}.failoverOrder[${j}]`, o, "", DNS_LABEL, "name another zone");
             }),
         });
     });
     // Failover targets are checked once every zone name is known.
-    zones.forEach((z, n) => z.failoverOrder.forEach((target, j) => {
-        if (target === "") return; // a bad entry, already reported
-        const key = k(`zones[${listIndex[n]}].failoverOrder[${j}]`);
-        if (target === z.name) r.problem(key, target, "is the zone itself", "list only other zones to fail over to");
-        else if (!seen.has(target)) r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
-        else if (z.failoverOrder.indexOf(target) < j) r.problem(key, target, "is listed twice", "list each zone once");
-    }));
+    zones.forEach((z, n) =>
+        z.failoverOrder.forEach((target, j) => {
+            if (target === "") return; // a bad entry, already reported
+            const key = k(`zones[${listIndex[n]}].failoverOrder[${j}]`);
+            if (target === z.name)
+                r.problem(key, target, "is the zone itself", "list only other zones to fail over to");
+            else if (!seen.has(target))
+                r.problem(key, target, "is not among the zones", `use one of ${[...seen].join(", ")}`);
+            else if (z.failoverOrder.indexOf(target) < j)
+                r.problem(key, target, "is listed twice", "list each zone once");
+        }),
+    );
     // Two zones on one cluster would manage the same objects twice and recover from nothing.
     const clusterOwner = new Map<string, number>();
     zones.forEach((z, n) => {
         const where = clusterKey(z.cluster);
         const first = clusterOwner.get(where);
         if (first === undefined) clusterOwner.set(where, n);
-        else r.problem(k(`zones[${listIndex[n]}]`), { context: z.cluster.context, kubeconfig: z.cluster.kubeconfig && "<set>" },
-            `points at the same cluster as zones[${listIndex[first]}] (${zones[first].name})`,
-            "give every zone its own cluster: a distinct context and/or kubeconfig");
+        else
+            r.problem(
+                k(`zones[${listIndex[n]}]`),
+                { context: z.cluster.context, kubeconfig: z.cluster.kubeconfig && "<set>" },
+                `points at the same cluster as zones[${listIndex[first]}] (${zones[first].name})`,
+                "give every zone its own cluster: a distinct context and/or kubeconfig",
+            );
     });
     return zones;
 }
@@ -255,19 +343,27 @@ function clusterKey(c: ClusterConfig): string {
 }
 
 /** Kuma's rule for a global control plane on Kubernetes, quoted in every problem that breaks it. */
-export const GLOBAL_OWN_CLUSTER_RULE = "a global control plane on Kubernetes must run on a cluster of its own, " +
+export const GLOBAL_OWN_CLUSTER_RULE =
+    "a global control plane on Kubernetes must run on a cluster of its own, " +
     "apart from the objects the zone control planes sync (Kuma's multi-zone deployment docs)";
-const GLOBAL_FIX = "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> " +
+const GLOBAL_FIX =
+    "give the global control plane's own cluster: pulumi config set --path 'global.context' <its context> " +
     "(or global.kubeconfig); or, for a Universal or Konnect global control plane, its API: pulumi config set --path 'global.api.url' <url>";
 
 function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: boolean): GlobalConfig {
     if (raw.global == null) r.problem(k("global"), raw.global, `is required: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     const g = r.object(k("global"), raw.global, ["zone", "context", "kubeconfig", "systemNamespace", "api"]);
     if (g.api != null) return readGlobalApi(r, g, secret);
-    const systemNamespace = r.string(k("global.systemNamespace"), g.systemNamespace, DEFAULTS.systemNamespace, DNS_LABEL,
-        `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`);
+    const systemNamespace = r.string(
+        k("global.systemNamespace"),
+        g.systemNamespace,
+        DEFAULTS.systemNamespace,
+        DNS_LABEL,
+        `set ${k("global.systemNamespace")} to the global control plane's namespace: kong-mesh-system (Kong Mesh) or kuma-system (Kuma)`,
+    );
     // Earlier versions put the global control plane on a zone's cluster; Kuma forbids it.
-    if (g.zone != null) r.problem(k("global.zone"), g.zone, `is no longer supported: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
+    if (g.zone != null)
+        r.problem(k("global.zone"), g.zone, `is no longer supported: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
     const cluster = readCluster(r, k("global"), g, "global", secret);
     // An empty YAML `context:` arrives as null: that is no cluster at all.
     if (raw.global != null && g.zone == null && cluster.context === undefined && cluster.kubeconfig === undefined) {
@@ -275,8 +371,12 @@ function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: bool
     }
     const sameAsZone = zones.find(z => clusterKey(z.cluster) === clusterKey(cluster));
     if (sameAsZone && (cluster.context !== undefined || cluster.kubeconfig !== undefined)) {
-        r.problem(k("global"), { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
-            `points at zone ${sameAsZone.name}'s cluster: ${GLOBAL_OWN_CLUSTER_RULE}`, GLOBAL_FIX);
+        r.problem(
+            k("global"),
+            { context: cluster.context, kubeconfig: cluster.kubeconfig && "<set>" },
+            `points at zone ${sameAsZone.name}'s cluster: ${GLOBAL_OWN_CLUSTER_RULE}`,
+            GLOBAL_FIX,
+        );
     }
     return { kind: "kubernetes", cluster, systemNamespace };
 }
@@ -285,35 +385,66 @@ function readGlobal(r: Reader, raw: RawConfig, zones: ZoneConfig[], secret: bool
 function readGlobalApi(r: Reader, g: Record<string, unknown>, secret: boolean): ApiGlobalConfig {
     const clusterKeys = ["zone", "context", "kubeconfig", "systemNamespace"].filter(key => g[key] != null);
     if (clusterKeys.length > 0) {
-        r.problem(k("global"), Object.fromEntries(clusterKeys.map(key => [key, key === "kubeconfig" ? "<set>" : g[key]])),
+        r.problem(
+            k("global"),
+            Object.fromEntries(clusterKeys.map(key => [key, key === "kubeconfig" ? "<set>" : g[key]])),
             "sets a cluster's keys as well as api: a global control plane is either on a Kubernetes cluster or reached through its API",
-            `keep api (Universal, Konnect) or ${clusterKeys.join("/")} (Kubernetes), not both`);
+            `keep api (Universal, Konnect) or ${clusterKeys.join("/")} (Kubernetes), not both`,
+        );
     }
     const a = r.object(k("global.api"), g.api, ["url", "token", "caCert"]);
     if (a.url == null) {
-        r.problem(k("global.api.url"), a.url, "is required", "set the global control plane's API URL, e.g. https://kuma-global.example.com:5682");
+        r.problem(
+            k("global.api.url"),
+            a.url,
+            "is required",
+            "set the global control plane's API URL, e.g. https://kuma-global.example.com:5682",
+        );
     }
-    const url = r.string(k("global.api.url"), a.url, "", HTTP_URL,
-        "set the API's base URL, e.g. https://kuma-global.example.com:5682 or Konnect's https://<region>.api.konghq.com/v1/mesh/control-planes/<id>/api");
+    const url = r.string(
+        k("global.api.url"),
+        a.url,
+        "",
+        HTTP_URL,
+        "set the API's base URL, e.g. https://kuma-global.example.com:5682 or Konnect's https://<region>.api.konghq.com/v1/mesh/control-planes/<id>/api",
+    );
     const token = r.string(k("global.api.token"), a.token, undefined);
     if (token !== undefined && !secret) {
-        r.problem(k("global.api.token"), "<token>", "holds a token in plain text",
-            "store it as a secret: pulumi config set --secret --path 'global.api.token' <token>");
+        r.problem(
+            k("global.api.token"),
+            "<token>",
+            "holds a token in plain text",
+            "store it as a secret: pulumi config set --secret --path 'global.api.token' <token>",
+        );
     }
-    const caCert = r.string(k("global.api.caCert"), a.caCert, undefined, undefined,
-        "set it to the PEM file of the CA that signed the API's certificate, or its contents");
+    const caCert = r.string(
+        k("global.api.caCert"),
+        a.caCert,
+        undefined,
+        undefined,
+        "set it to the PEM file of the CA that signed the API's certificate, or its contents",
+    );
     return { kind: "api", api: { url, token, caCert } };
 }
 
 function readMesh(r: Reader, raw: RawConfig): MeshConfig {
     const m = r.object(k("mesh"), raw.mesh, ["name", "manage", "meshServicesMode", "zoneEgress"]);
     return {
-        name: r.string(k("mesh.name"), m.name, DEFAULTS.mesh.name, DNS_LABEL,
-            `set ${k("mesh.name")} to the name of the Mesh the zones belong to (default "default")`),
+        name: r.string(
+            k("mesh.name"),
+            m.name,
+            DEFAULTS.mesh.name,
+            DNS_LABEL,
+            `set ${k("mesh.name")} to the name of the Mesh the zones belong to (default "default")`,
+        ),
         manage: r.oneOf(k("mesh.manage"), m.manage, ["create", "patch", "none"] as const, DEFAULTS.mesh.manage),
         // Disabled is not offered: without MeshServices there is nothing for the MMZS to join.
-        meshServicesMode: r.oneOf(k("mesh.meshServicesMode"), m.meshServicesMode, ["Exclusive", "Everywhere", "ReachableBackends"] as const,
-            DEFAULTS.mesh.meshServicesMode),
+        meshServicesMode: r.oneOf(
+            k("mesh.meshServicesMode"),
+            m.meshServicesMode,
+            ["Exclusive", "Everywhere", "ReachableBackends"] as const,
+            DEFAULTS.mesh.meshServicesMode,
+        ),
         zoneEgress: r.boolean(k("mesh.zoneEgress"), m.zoneEgress, DEFAULTS.mesh.zoneEgress),
     };
 }
@@ -321,8 +452,13 @@ function readMesh(r: Reader, raw: RawConfig): MeshConfig {
 function readEcho(r: Reader, raw: RawConfig): EchoConfig {
     const e = r.object(k("echo"), raw.echo, ["image", "replicas", "port"]);
     return {
-        image: r.string(k("echo.image"), e.image, DEFAULTS.echo.image, IMAGE_REF,
-            `set ${k("echo.image")} to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`),
+        image: r.string(
+            k("echo.image"),
+            e.image,
+            DEFAULTS.echo.image,
+            IMAGE_REF,
+            `set ${k("echo.image")} to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`,
+        ),
         replicas: r.integer(k("echo.replicas"), e.replicas, DEFAULTS.echo.replicas, 1, 100),
         port: r.integer(k("echo.port"), e.port, DEFAULTS.echo.port, 1, 65535),
     };
@@ -334,11 +470,15 @@ const NAME_LIMIT = 63;
 /** Every Kubernetes and Kuma object name a service derives besides its own (Pulumi names have no limit). */
 function derivedObjectNames(service: string): string[] {
     const n = serviceNames(service);
-    return [n.bridge, n.permission, ...[...Object.values(FAILOVER_POLICY_KINDS), HEALTH_CHECK_PATCH_SUFFIX].map(n.policy)];
+    return [
+        n.bridge,
+        n.permission,
+        ...[...Object.values(FAILOVER_POLICY_KINDS), HEALTH_CHECK_PATCH_SUFFIX].map(n.policy),
+    ];
 }
 
 /** The longest suffix a derived name adds: `-mmzs-health-check`. */
-const LONGEST_SUFFIX = derivedObjectNames("").reduce((a, b) => b.length > a.length ? b : a);
+const LONGEST_SUFFIX = derivedObjectNames("").reduce((a, b) => (b.length > a.length ? b : a));
 
 /** The longest service name whose every derived name stays within the limit. */
 export const MAX_SERVICE_NAME_LENGTH = NAME_LIMIT - LONGEST_SUFFIX.length;
@@ -346,7 +486,8 @@ export const MAX_SERVICE_NAME_LENGTH = NAME_LIMIT - LONGEST_SUFFIX.length;
 /** A Service name is a DNS-1035 label; ours also leaves room for the longest derived name. */
 const SERVICE_NAME: Pattern = {
     re: new RegExp(`^(?=.{1,${MAX_SERVICE_NAME_LENGTH}}$)[a-z]([-a-z0-9]*[a-z0-9])?$`),
-    what: `is not a DNS-1035 label of at most ${MAX_SERVICE_NAME_LENGTH} characters (lower-case letters, digits and '-', ` +
+    what:
+        `is not a DNS-1035 label of at most ${MAX_SERVICE_NAME_LENGTH} characters (lower-case letters, digits and '-', ` +
         `starting with a letter; its longest derived name, <name>${LONGEST_SUFFIX}, must stay within ${NAME_LIMIT})`,
 };
 /** What the Gateway API's HTTPRoute accepts as a path (its CRD's pattern), at most 1024 characters. */
@@ -365,34 +506,65 @@ const LABEL_KEY: Pattern = {
     re: /^((?=[^/]{1,253}\/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(?=[^/]{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
     what: "is not a label key ([prefix/]name: a DNS-1123 subdomain of at most 253 characters, a name of at most 63)",
 };
-const LABEL_VALUE: Pattern = { re: /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, what: "is not a label value (at most 63 letters, digits, '-', '_', '.')" };
+const LABEL_VALUE: Pattern = {
+    re: /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+    what: "is not a label value (at most 63 letters, digits, '-', '_', '.')",
+};
 
 /** Without `services`, the stack runs the walkthrough's echo from the old `echo` keys. */
 function walkthroughService(echo: EchoConfig, stack: Pick<StackConfig, "failover" | "gatewaysOnly">): ServiceConfig {
     const name = WALKTHROUGH_SERVICE;
     return {
-        name, port: echo.port, namespace: K8S_NAMES.namespace, routes: [serviceNames(name).defaultRoute],
-        gatewaysOnly: stack.gatewaysOnly, failover: stack.failover, podLabels: workloadLabels(name),
+        name,
+        port: echo.port,
+        namespace: K8S_NAMES.namespace,
+        routes: [serviceNames(name).defaultRoute],
+        gatewaysOnly: stack.gatewaysOnly,
+        failover: stack.failover,
+        podLabels: workloadLabels(name),
         workload: { ...echoWorkload(echo.image), replicas: echo.replicas },
     };
 }
 
-const SERVICE_KEYS = ["name", "port", "namespace", "routes", "appProtocol", "gatewaysOnly", "failover", "podLabels", "workload"];
+const SERVICE_KEYS = [
+    "name",
+    "port",
+    "namespace",
+    "routes",
+    "appProtocol",
+    "gatewaysOnly",
+    "failover",
+    "podLabels",
+    "workload",
+];
 
 /**
  * `services`, or the walkthrough's echo from the `echo` keys without it. `stackFailoverKeys`: the
  * keys the stack-wide failover parse already reported, so a service that inherits them does not repeat them.
  */
-function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failover" | "gatewaysOnly">,
-    stackFailoverKeys: ReadonlySet<string>): { services: ServiceConfig[]; keys: string[] } {
+function readServices(
+    r: Reader,
+    raw: RawConfig,
+    stack: Pick<StackConfig, "failover" | "gatewaysOnly">,
+    stackFailoverKeys: ReadonlySet<string>,
+): { services: ServiceConfig[]; keys: string[] } {
     if (raw.services == null) return { services: [walkthroughService(readEcho(r, raw), stack)], keys: [k("echo")] };
     if (raw.echo != null) {
-        r.problem(k("echo"), raw.echo, "sets the walkthrough echo, and services is set too",
-            `move it into services as {name: ${WALKTHROUGH_SERVICE}, port: <echo.port>, workload: {image: <echo.image>, replicas: <echo.replicas>}} and remove ${k("echo")}`);
+        r.problem(
+            k("echo"),
+            raw.echo,
+            "sets the walkthrough echo, and services is set too",
+            `move it into services as {name: ${WALKTHROUGH_SERVICE}, port: <echo.port>, workload: {image: <echo.image>, replicas: <echo.replicas>}} and remove ${k("echo")}`,
+        );
     }
     const list = r.list(k("services"), raw.services);
     if (Array.isArray(raw.services) && list.length === 0) {
-        r.problem(k("services"), raw.services, "is empty", "list at least one service, or remove services to run the walkthrough's echo");
+        r.problem(
+            k("services"),
+            raw.services,
+            "is empty",
+            "list at least one service, or remove services to run the walkthrough's echo",
+        );
     }
     const services: ServiceConfig[] = [];
     // Each service's key, `services[i]`: the list may hold entries that are no service.
@@ -414,35 +586,62 @@ function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failo
             return;
         }
         const s = r.object(key, sr, SERVICE_KEYS);
-        if (s.name == null) r.problem(`${key}.name`, s.name, "is required", "give the Kubernetes Service's name, e.g. \"api\"");
-        const named = r.string(`${key}.name`, s.name, undefined, SERVICE_NAME, `give ${key}.name the Service's name, e.g. "api"`);
-        if (named !== undefined && seen.has(named)) r.problem(`${key}.name`, named, "is used by another service", "give every service a distinct name");
+        if (s.name == null)
+            r.problem(`${key}.name`, s.name, "is required", 'give the Kubernetes Service\'s name, e.g. "api"');
+        const named = r.string(
+            `${key}.name`,
+            s.name,
+            undefined,
+            SERVICE_NAME,
+            `give ${key}.name the Service's name, e.g. "api"`,
+        );
+        if (named !== undefined && seen.has(named))
+            r.problem(`${key}.name`, named, "is used by another service", "give every service a distinct name");
         if (named !== undefined) seen.add(named);
         const name = named ?? `services[${i}]`;
-        if (s.port == null) r.problem(`${key}.port`, s.port, "is required", "set the Service port the gateway routes to, e.g. 8080");
+        if (s.port == null)
+            r.problem(`${key}.port`, s.port, "is required", "set the Service port the gateway routes to, e.g. 8080");
         const port = r.integer(`${key}.port`, s.port, 0, 1, 65535);
         const appProtocol = r.string(`${key}.appProtocol`, s.appProtocol, "http");
         if (appProtocol !== "http") {
-            r.problem(`${key}.appProtocol`, appProtocol, "is not routed by the gateway: its listener and HTTPRoutes carry HTTP only " +
-                "(a TCP, TLS or gRPC service needs a route kind mesh-dr does not manage)", "set it to http, or leave the service out of services");
+            r.problem(
+                `${key}.appProtocol`,
+                appProtocol,
+                "is not routed by the gateway: its listener and HTTPRoutes carry HTTP only " +
+                    "(a TCP, TLS or gRPC service needs a route kind mesh-dr does not manage)",
+                "set it to http, or leave the service out of services",
+            );
         }
         const gatewaysOnly = r.boolean(`${key}.gatewaysOnly`, s.gatewaysOnly, stack.gatewaysOnly);
         const workload = s.workload == null ? undefined : readWorkload(r, `${key}.workload`, s.workload, port);
         if (workload && s.podLabels != null) {
-            r.problem(`${key}.podLabels`, s.podLabels, `is set for a service mesh-dr deploys, whose pods carry ${JSON.stringify(workloadLabels(name))}`,
-                "remove podLabels (or workload, for a Service that already runs in every zone)");
+            r.problem(
+                `${key}.podLabels`,
+                s.podLabels,
+                `is set for a service mesh-dr deploys, whose pods carry ${JSON.stringify(workloadLabels(name))}`,
+                "remove podLabels (or workload, for a Service that already runs in every zone)",
+            );
         }
         if (!workload && gatewaysOnly && s.podLabels == null) {
-            r.problem(`${key}.podLabels`, s.podLabels, "is required for gatewaysOnly on a service mesh-dr does not deploy: " +
-                "the MeshTrafficPermission finds the service's pods by their labels",
-                `set it to the Service's selector, e.g. {app: ${named ?? "<name>"}}, or set ${key}.gatewaysOnly to false`);
+            r.problem(
+                `${key}.podLabels`,
+                s.podLabels,
+                "is required for gatewaysOnly on a service mesh-dr does not deploy: " +
+                    "the MeshTrafficPermission finds the service's pods by their labels",
+                `set it to the Service's selector, e.g. {app: ${named ?? "<name>"}}, or set ${key}.gatewaysOnly to false`,
+            );
         }
         keys.push(key);
         services.push({
             name,
             port,
-            namespace: r.string(`${key}.namespace`, s.namespace, K8S_NAMES.namespace, DNS_LABEL,
-                `set ${key}.namespace to the namespace the Service runs in, in every zone (default ${K8S_NAMES.namespace})`),
+            namespace: r.string(
+                `${key}.namespace`,
+                s.namespace,
+                K8S_NAMES.namespace,
+                DNS_LABEL,
+                `set ${key}.namespace to the namespace the Service runs in, in every zone (default ${K8S_NAMES.namespace})`,
+            ),
             routes: readRoutes(r, `${key}.routes`, s.routes, named, (pk, path) => claim(pk, path, name)),
             gatewaysOnly,
             failover: readServiceFailover(r, `${key}.failover`, s.failover, raw, stack.failover, stackFailoverKeys),
@@ -453,7 +652,13 @@ function readServices(r: Reader, raw: RawConfig, stack: Pick<StackConfig, "failo
     return { services, keys };
 }
 
-function readRoutes(r: Reader, key: string, value: unknown, name: string | undefined, claim: (key: string, path: string) => void): string[] {
+function readRoutes(
+    r: Reader,
+    key: string,
+    value: unknown,
+    name: string | undefined,
+    claim: (key: string, path: string) => void,
+): string[] {
     if (value == null) {
         const routes = name === undefined ? [] : [serviceNames(name).defaultRoute];
         routes.forEach(path => claim(key, path));
@@ -461,14 +666,25 @@ function readRoutes(r: Reader, key: string, value: unknown, name: string | undef
     }
     const example = `/${name ?? "api"}`;
     const list = r.list(key, value);
-    if (Array.isArray(value) && list.length === 0) r.problem(key, value, "is empty", `list at least one path prefix, e.g. ["${example}"], or remove it for that default`);
+    if (Array.isArray(value) && list.length === 0)
+        r.problem(
+            key,
+            value,
+            "is empty",
+            `list at least one path prefix, e.g. ["${example}"], or remove it for that default`,
+        );
     return list.flatMap((p, j) => {
         const pk = `${key}[${j}]`;
         // An empty YAML entry arrives as null.
         if (p == null) r.problem(pk, p, "is empty", `give a path prefix such as "${example}", or remove the entry`);
         const path = r.string(pk, p, "", ROUTE_PATH, `set ${pk} to a path prefix such as "${example}"`);
         if (path !== "" && UNSAFE_PATH.test(path)) {
-            r.problem(pk, path, "holds //, /./ or /../, ends in /. or /.., or encodes a /: the Gateway API refuses it", "write the path without them");
+            r.problem(
+                pk,
+                path,
+                "holds //, /./ or /../, ends in /. or /.., or encodes a /: the Gateway API refuses it",
+                "write the path without them",
+            );
             return [];
         }
         if (path === "") return [];
@@ -484,30 +700,50 @@ function readPodLabels(r: Reader, key: string, value: unknown): Record<string, s
         r.problem(key, value, isPlainObject(value) ? "is empty" : "is not a map of labels", fix);
         return undefined;
     }
-    return Object.fromEntries(Object.entries(value).flatMap(([lk, lv]) => {
-        if (!LABEL_KEY.re.test(lk)) {
-            r.problem(`${key}.${lk}`, lv, `is under a key that ${LABEL_KEY.what}`, "use the label keys of the Service's selector");
-            return [];
-        }
-        const v = r.string(`${key}.${lk}`, lv, "", LABEL_VALUE, "use the label values of the Service's selector");
-        return v === "" ? [] : [[lk, v]];
-    }));
+    return Object.fromEntries(
+        Object.entries(value).flatMap(([lk, lv]) => {
+            if (!LABEL_KEY.re.test(lk)) {
+                r.problem(
+                    `${key}.${lk}`,
+                    lv,
+                    `is under a key that ${LABEL_KEY.what}`,
+                    "use the label keys of the Service's selector",
+                );
+                return [];
+            }
+            const v = r.string(`${key}.${lk}`, lv, "", LABEL_VALUE, "use the label values of the Service's selector");
+            return v === "" ? [] : [[lk, v]];
+        }),
+    );
 }
 
 function readWorkload(r: Reader, key: string, value: unknown, port: number): ServiceConfig["workload"] {
     const w = r.object(key, value, ["image", "replicas", "targetPort", "readinessPath", "extraPorts"]);
     if (!isPlainObject(value)) return undefined;
-    if (w.image == null) r.problem(`${key}.image`, w.image, "is required", `set it to the image to run, e.g. "${DEFAULTS.echo.image}"`);
-    const image = r.string(`${key}.image`, w.image, "", IMAGE_REF,
-        `set ${key}.image to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`);
+    if (w.image == null)
+        r.problem(`${key}.image`, w.image, "is required", `set it to the image to run, e.g. "${DEFAULTS.echo.image}"`);
+    const image = r.string(
+        `${key}.image`,
+        w.image,
+        "",
+        IMAGE_REF,
+        `set ${key}.image to an image reference such as "${DEFAULTS.echo.image}" (lower-case repository, tag or digest)`,
+    );
     const targetPort = r.integer(`${key}.targetPort`, w.targetPort, Math.max(port, 1), 1, 65535);
     const probePorts = KUMA_PROBE_PORTS as readonly number[];
     const sidecarsPort = `a port Kuma's sidecar takes in the pod for the kubelet's probes (${probePorts.join(", ")})`;
     if (probePorts.includes(targetPort)) {
-        r.problem(`${key}.targetPort`, w.targetPort, w.targetPort == null ? `defaults to the port (${targetPort}), ${sidecarsPort}` : `is ${sidecarsPort}`,
-            `set ${key}.targetPort to the port the container serves HTTP on, other than ${probePorts.join(" and ")}`);
+        r.problem(
+            `${key}.targetPort`,
+            w.targetPort,
+            w.targetPort == null ? `defaults to the port (${targetPort}), ${sidecarsPort}` : `is ${sidecarsPort}`,
+            `set ${key}.targetPort to the port the container serves HTTP on, other than ${probePorts.join(" and ")}`,
+        );
     }
-    const taken = new Map<string, string>([[`${targetPort}/TCP`, `${key}.targetPort`], [`${port}/TCP`, "the service's port"]]);
+    const taken = new Map<string, string>([
+        [`${targetPort}/TCP`, `${key}.targetPort`],
+        [`${port}/TCP`, "the service's port"],
+    ]);
     const names = new Set<string>();
     const extraPorts = r.list(`${key}.extraPorts`, w.extraPorts).flatMap((e, j): ExtraPort[] => {
         const ek = `${key}.extraPorts[${j}]`;
@@ -516,25 +752,34 @@ function readWorkload(r: Reader, key: string, value: unknown, port: number): Ser
             return [];
         }
         const x = r.object(ek, e, ["name", "port", "protocol"]);
-        if (x.name == null) r.problem(`${ek}.name`, x.name, "is required", "name the port, e.g. \"metrics\"");
+        if (x.name == null) r.problem(`${ek}.name`, x.name, "is required", 'name the port, e.g. "metrics"');
         if (x.port == null) r.problem(`${ek}.port`, x.port, "is required", "give the port the container listens on");
         const name = r.string(`${ek}.name`, x.name, "", PORT_NAME, `name the port, e.g. "metrics"`);
         const extra = r.integer(`${ek}.port`, x.port, 0, 1, 65535);
         const protocol = r.oneOf(`${ek}.protocol`, x.protocol, ["TCP", "UDP", "SCTP"] as const, "TCP");
         if (name === "http") r.problem(`${ek}.name`, name, "is the routed port's name", "give this port another name");
-        else if (name !== "" && names.has(name)) r.problem(`${ek}.name`, name, "names another extra port too", "give every port its own name");
+        else if (name !== "" && names.has(name))
+            r.problem(`${ek}.name`, name, "names another extra port too", "give every port its own name");
         names.add(name);
         const clash = taken.get(`${extra}/${protocol}`);
         if (probePorts.includes(extra)) r.problem(`${ek}.port`, x.port, `is ${sidecarsPort}`, "serve on another port");
-        else if (extra !== 0 && clash) r.problem(`${ek}.port`, x.port, `is ${clash} too (${protocol})`, "give every port its own number");
+        else if (extra !== 0 && clash)
+            r.problem(`${ek}.port`, x.port, `is ${clash} too (${protocol})`, "give every port its own number");
         taken.set(`${extra}/${protocol}`, ek);
         return name === "" || extra === 0 ? [] : [{ name, port: extra, protocol }];
     });
     return {
-        image, targetPort, extraPorts,
+        image,
+        targetPort,
+        extraPorts,
         replicas: r.integer(`${key}.replicas`, w.replicas, DEFAULTS.echo.replicas, 1, 100),
-        readinessPath: r.string(`${key}.readinessPath`, w.readinessPath, "/", HTTP_PATH,
-            `set ${key}.readinessPath to the absolute HTTP path that answers 200 while the pod can serve, e.g. "/healthz"`),
+        readinessPath: r.string(
+            `${key}.readinessPath`,
+            w.readinessPath,
+            "/",
+            HTTP_PATH,
+            `set ${key}.readinessPath to the absolute HTTP path that answers 200 while the pod can serve, e.g. "/healthz"`,
+        ),
     };
 }
 
@@ -543,7 +788,9 @@ function overlay(base: unknown, over: unknown): unknown {
     if (!isPlainObject(base) || !isPlainObject(over)) return over;
     // fromEntries and hasOwn: a key such as `__proto__` stays a key, as JSON.parse leaves it.
     const keys = new Set([...Object.keys(base), ...Object.keys(over)]);
-    return Object.fromEntries([...keys].map(key => [key, Object.hasOwn(over, key) ? overlay(base[key], over[key]) : base[key]]));
+    return Object.fromEntries(
+        [...keys].map(key => [key, Object.hasOwn(over, key) ? overlay(base[key], over[key]) : base[key]]),
+    );
 }
 
 /** Every key a value sets, as problems name them (`<key>.retry.numRetries`), with what it holds there. */
@@ -558,8 +805,14 @@ function keysSet(key: string, value: unknown, into = new Map<string, unknown>())
  * `failover` is. A problem lands on the service's key; one the stack-wide settings already have,
  * and the service does not set, is not repeated.
  */
-function readServiceFailover(r: Reader, key: string, over: unknown, raw: RawConfig, stack: FailoverConfig,
-    stackFailoverKeys: ReadonlySet<string>): FailoverConfig {
+function readServiceFailover(
+    r: Reader,
+    key: string,
+    over: unknown,
+    raw: RawConfig,
+    stack: FailoverConfig,
+    stackFailoverKeys: ReadonlySet<string>,
+): FailoverConfig {
     if (over == null) return stack;
     const scoped = new Reader();
     const failover = readFailover(scoped, { failover: overlay(raw.failover, over) });
@@ -567,7 +820,12 @@ function readServiceFailover(r: Reader, key: string, over: unknown, raw: RawConf
     const own = keysSet(top, over);
     for (const p of scoped.problems) {
         if (!own.has(p.key) && stackFailoverKeys.has(p.key)) continue;
-        r.problem(`${key}${p.key.slice(top.length)}`, own.has(p.key) ? p.value : undefined, p.message, p.fix.split(top).join(key));
+        r.problem(
+            `${key}${p.key.slice(top.length)}`,
+            own.has(p.key) ? p.value : undefined,
+            p.message,
+            p.fix.split(top).join(key),
+        );
     }
     return failover;
 }
@@ -577,32 +835,66 @@ function readServiceFailover(r: Reader, key: string, over: unknown, raw: RawConf
  * neither `services` nor the zone's `services` is set, the old `routeBackend` and `echoReplicas`
  * are the walkthrough echo's.
  */
-function zoneServices(r: Reader, key: string, z: Record<string, unknown>, services: ServiceConfig[], servicesSet: boolean): Record<string, ZoneServiceConfig> {
+function zoneServices(
+    r: Reader,
+    key: string,
+    z: Record<string, unknown>,
+    services: ServiceConfig[],
+    servicesSet: boolean,
+): Record<string, ZoneServiceConfig> {
     const legacy = z.services == null && !servicesSet;
-    for (const [old, now] of [["routeBackend", "routeBackend"], ["echoReplicas", "replicas"]]) {
+    for (const [old, now] of [
+        ["routeBackend", "routeBackend"],
+        ["echoReplicas", "replicas"],
+    ]) {
         if (legacy || z[old] == null) continue;
-        r.problem(`${key}.${old}`, z[old], `is the walkthrough echo's setting, and ${servicesSet ? k("services") : `${key}.services`} is set too`,
-            `use ${key}.services.<name>.${now} instead`);
+        r.problem(
+            `${key}.${old}`,
+            z[old],
+            `is the walkthrough echo's setting, and ${servicesSet ? k("services") : `${key}.services`} is set too`,
+            `use ${key}.services.<name>.${now} instead`,
+        );
     }
-    const given = legacy ? { [WALKTHROUGH_SERVICE]: { routeBackend: z.routeBackend, replicas: z.echoReplicas } }
+    const given = legacy
+        ? { [WALKTHROUGH_SERVICE]: { routeBackend: z.routeBackend, replicas: z.echoReplicas } }
         : r.object(`${key}.services`, z.services, [...new Set(services.map(s => s.name))]);
     // The old keys are reported under their own names.
-    const at = (name: string, setting: string) => legacy ? `${key}.${setting === "replicas" ? "echoReplicas" : setting}` : `${key}.services.${name}.${setting}`;
-    return Object.fromEntries(services.map(s => {
-        const v = legacy ? given[s.name] as Record<string, unknown> : r.object(`${key}.services.${s.name}`, given[s.name], ["routeBackend", "replicas"]);
-        const routeBackend = r.oneOf(at(s.name, "routeBackend"), v.routeBackend, ["multizone", "local"] as const, "multizone");
-        if (routeBackend === "local" && s.namespace !== K8S_NAMES.namespace) {
-            r.problem(at(s.name, "routeBackend"), routeBackend, `would send the gateway (namespace ${K8S_NAMES.namespace}) to Service ${s.namespace}/${s.name}: ` +
-                "a backendRef across namespaces, which needs a ReferenceGrant that mesh-dr does not make for a mode that defeats DR",
-                "remove it (multizone, the default, routes through the MeshMultiZoneService)");
-        }
-        if (!s.workload && v.replicas != null) {
-            r.problem(at(s.name, "replicas"), v.replicas, `is set for service ${s.name}, which mesh-dr does not deploy (it has no workload)`,
-                "remove it: whoever deploys the Service scales it");
-        }
-        const replicas = s.workload ? r.integer(at(s.name, "replicas"), v.replicas, s.workload.replicas, 1, 100) : undefined;
-        return [s.name, { routeBackend, replicas }];
-    }));
+    const at = (name: string, setting: string) =>
+        legacy ? `${key}.${setting === "replicas" ? "echoReplicas" : setting}` : `${key}.services.${name}.${setting}`;
+    return Object.fromEntries(
+        services.map(s => {
+            const v = legacy
+                ? (given[s.name] as Record<string, unknown>)
+                : r.object(`${key}.services.${s.name}`, given[s.name], ["routeBackend", "replicas"]);
+            const routeBackend = r.oneOf(
+                at(s.name, "routeBackend"),
+                v.routeBackend,
+                ["multizone", "local"] as const,
+                "multizone",
+            );
+            if (routeBackend === "local" && s.namespace !== K8S_NAMES.namespace) {
+                r.problem(
+                    at(s.name, "routeBackend"),
+                    routeBackend,
+                    `would send the gateway (namespace ${K8S_NAMES.namespace}) to Service ${s.namespace}/${s.name}: ` +
+                        "a backendRef across namespaces, which needs a ReferenceGrant that mesh-dr does not make for a mode that defeats DR",
+                    "remove it (multizone, the default, routes through the MeshMultiZoneService)",
+                );
+            }
+            if (!s.workload && v.replicas != null) {
+                r.problem(
+                    at(s.name, "replicas"),
+                    v.replicas,
+                    `is set for service ${s.name}, which mesh-dr does not deploy (it has no workload)`,
+                    "remove it: whoever deploys the Service scales it",
+                );
+            }
+            const replicas = s.workload
+                ? r.integer(at(s.name, "replicas"), v.replicas, s.workload.replicas, 1, 100)
+                : undefined;
+            return [s.name, { routeBackend, replicas }];
+        }),
+    );
 }
 
 /** Namespaces Kuma never injects sidecars into: a service there never joins the mesh, and mesh-dr would label them. */
@@ -611,8 +903,12 @@ function checkServiceNamespaces(r: Reader, services: ServiceConfig[], keys: stri
     const reserved = [controlPlane, "kube-system", "kube-public", "kube-node-lease"];
     services.forEach((s, i) => {
         if (!reserved.includes(s.namespace)) return;
-        r.problem(`${keys[i]}.namespace`, s.namespace, "is a namespace Kuma keeps out of the mesh (the control plane's, or Kubernetes' own)",
-            "run the Service in a namespace of its own (default kong)");
+        r.problem(
+            `${keys[i]}.namespace`,
+            s.namespace,
+            "is a namespace Kuma keeps out of the mesh (the control plane's, or Kubernetes' own)",
+            "run the Service in a namespace of its own (default kong)",
+        );
     });
 }
 
@@ -628,14 +924,23 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], keys: string[],
         // A name already refused stands in as `services[i]`: nothing derives from it.
         if (!SERVICE_NAME.re.test(s.name)) return;
         const names = serviceNames(s.name);
-        const mine = new Map<string, string>([...derivedObjectNames(s.name), ...Object.values(names.components)].map(n => [n, "the global control plane"]));
+        const mine = new Map<string, string>(
+            [...derivedObjectNames(s.name), ...Object.values(names.components)].map(n => [
+                n,
+                "the global control plane",
+            ]),
+        );
         for (const z of zones) for (const n of Object.values(names.zoneObjects(z.name))) mine.set(n, `zone ${z.name}`);
         for (const [n, where] of mine) {
             const other = owner.get(n);
             if (other === undefined) owner.set(n, s.name);
             else if (other !== s.name) {
-                r.problem(`${keys[i]}.name`, s.name, `derives the name "${n}" (${where}), which service ${other} derives too`,
-                    "rename one of the services (or the zone)");
+                r.problem(
+                    `${keys[i]}.name`,
+                    s.name,
+                    `derives the name "${n}" (${where}), which service ${other} derives too`,
+                    "rename one of the services (or the zone)",
+                );
                 break;
             }
         }
@@ -644,8 +949,12 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], keys: string[],
             const n = zoneResourceName(z.name, s.namespace);
             const other = patches.get(n);
             if (other !== undefined && other !== `${z.name}/${s.namespace}`) {
-                r.problem(`${keys[i]}.namespace`, s.namespace, `gives zone ${z.name}'s namespace label the name "${n}", as namespace ${other} has`,
-                    "use another namespace (or rename the zone)");
+                r.problem(
+                    `${keys[i]}.namespace`,
+                    s.namespace,
+                    `gives zone ${z.name}'s namespace label the name "${n}", as namespace ${other} has`,
+                    "use another namespace (or rename the zone)",
+                );
                 break;
             }
             patches.set(n, `${z.name}/${s.namespace}`);
@@ -656,36 +965,88 @@ function checkDerivedNames(r: Reader, services: ServiceConfig[], keys: string[],
 function readGateway(r: Reader, raw: RawConfig): GatewayConfig {
     const g = r.object(k("gateway"), raw.gateway, ["className", "serviceType", "replicas", "listenerPort", "dnsOrder"]);
     return {
-        className: r.string(k("gateway.className"), g.className, DEFAULTS.gateway.className, DNS_SUBDOMAIN,
-            `set ${k("gateway.className")} to a DNS-1123 name such as "kong"`),
-        serviceType: r.oneOf(k("gateway.serviceType"), g.serviceType, ["LoadBalancer", "NodePort", "ClusterIP"] as const,
-            DEFAULTS.gateway.serviceType),
+        className: r.string(
+            k("gateway.className"),
+            g.className,
+            DEFAULTS.gateway.className,
+            DNS_SUBDOMAIN,
+            `set ${k("gateway.className")} to a DNS-1123 name such as "kong"`,
+        ),
+        serviceType: r.oneOf(
+            k("gateway.serviceType"),
+            g.serviceType,
+            ["LoadBalancer", "NodePort", "ClusterIP"] as const,
+            DEFAULTS.gateway.serviceType,
+        ),
         replicas: r.integer(k("gateway.replicas"), g.replicas, DEFAULTS.gateway.replicas, 1, 100),
         listenerPort: r.integer(k("gateway.listenerPort"), g.listenerPort, DEFAULTS.gateway.listenerPort, 1, 65535),
-        dnsOrder: r.string(k("gateway.dnsOrder"), g.dnsOrder, DEFAULTS.gateway.dnsOrder, DNS_ORDER,
-            `set ${k("gateway.dnsOrder")} to a comma-separated list of LAST, SRV, A, AAAA, CNAME, e.g. "${DEFAULTS.gateway.dnsOrder}"`),
+        dnsOrder: r.string(
+            k("gateway.dnsOrder"),
+            g.dnsOrder,
+            DEFAULTS.gateway.dnsOrder,
+            DNS_ORDER,
+            `set ${k("gateway.dnsOrder")} to a comma-separated list of LAST, SRV, A, AAAA, CNAME, e.g. "${DEFAULTS.gateway.dnsOrder}"`,
+        ),
     };
 }
 
 function readPlatform(r: Reader, raw: RawConfig): PlatformConfig {
-    const p = r.object(k("platform"), raw.platform, ["install", "certManagerVersion", "kongOperatorVersion", "kongOperatorRepo"]);
+    const p = r.object(k("platform"), raw.platform, [
+        "install",
+        "certManagerVersion",
+        "kongOperatorVersion",
+        "kongOperatorRepo",
+    ]);
     const d = DEFAULTS.platform;
     return {
         install: r.boolean(k("platform.install"), p.install, d.install),
-        certManagerVersion: r.string(k("platform.certManagerVersion"), p.certManagerVersion, d.certManagerVersion, SEMVER,
-            `pin ${k("platform.certManagerVersion")} to a release such as "${d.certManagerVersion}"`),
-        kongOperatorVersion: r.string(k("platform.kongOperatorVersion"), p.kongOperatorVersion, d.kongOperatorVersion, SEMVER,
-            `pin ${k("platform.kongOperatorVersion")} to a chart version such as "${d.kongOperatorVersion}"`),
-        kongOperatorRepo: r.string(k("platform.kongOperatorRepo"), p.kongOperatorRepo, d.kongOperatorRepo, REPO_URL,
-            `set ${k("platform.kongOperatorRepo")} to a Helm repository URL`),
+        certManagerVersion: r.string(
+            k("platform.certManagerVersion"),
+            p.certManagerVersion,
+            d.certManagerVersion,
+            SEMVER,
+            `pin ${k("platform.certManagerVersion")} to a release such as "${d.certManagerVersion}"`,
+        ),
+        kongOperatorVersion: r.string(
+            k("platform.kongOperatorVersion"),
+            p.kongOperatorVersion,
+            d.kongOperatorVersion,
+            SEMVER,
+            `pin ${k("platform.kongOperatorVersion")} to a chart version such as "${d.kongOperatorVersion}"`,
+        ),
+        kongOperatorRepo: r.string(
+            k("platform.kongOperatorRepo"),
+            p.kongOperatorRepo,
+            d.kongOperatorRepo,
+            REPO_URL,
+            `set ${k("platform.kongOperatorRepo")} to a Helm repository URL`,
+        ),
     };
 }
 
 function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
-    const f = r.object(k("failover"), raw.failover, ["enabled", "targetSeconds", "healthCheck", "circuitBreaker", "retry", "timeout"]);
+    const f = r.object(k("failover"), raw.failover, [
+        "enabled",
+        "targetSeconds",
+        "healthCheck",
+        "circuitBreaker",
+        "retry",
+        "timeout",
+    ]);
     const d = DEFAULTS.failover;
-    const hc = r.object(k("failover.healthCheck"), f.healthCheck, ["interval", "timeout", "unhealthyThreshold", "healthyThreshold", "path"]);
-    const cb = r.object(k("failover.circuitBreaker"), f.circuitBreaker, ["interval", "baseEjectionTime", "consecutiveFailures", "maxEjectionPercent"]);
+    const hc = r.object(k("failover.healthCheck"), f.healthCheck, [
+        "interval",
+        "timeout",
+        "unhealthyThreshold",
+        "healthyThreshold",
+        "path",
+    ]);
+    const cb = r.object(k("failover.circuitBreaker"), f.circuitBreaker, [
+        "interval",
+        "baseEjectionTime",
+        "consecutiveFailures",
+        "maxEjectionPercent",
+    ]);
     const rt = r.object(k("failover.retry"), f.retry, ["numRetries", "perTryTimeout", "backOffBase", "backOffMax"]);
     const to = r.object(k("failover.timeout"), f.timeout, ["connect", "request"]);
     const retry = {
@@ -695,31 +1056,69 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         backOffMax: r.duration(k("failover.retry.backOffMax"), rt.backOffMax, d.retry.backOffMax),
     };
     // Cross-key checks only compare values the user set correctly, not defaults standing in for bad ones.
-    const retryKeys = ["numRetries", "perTryTimeout", "backOffBase", "backOffMax"].map(key => k(`failover.retry.${key}`));
+    const retryKeys = ["numRetries", "perTryTimeout", "backOffBase", "backOffMax"].map(key =>
+        k(`failover.retry.${key}`),
+    );
     if (!r.failed(...retryKeys) && durationMs(retry.backOffBase) > durationMs(retry.backOffMax)) {
-        r.problem(k("failover.retry.backOffBase"), retry.backOffBase, `is longer than backOffMax (${retry.backOffMax})`,
-            "make backOffBase at most backOffMax (Envoy rejects a base above the maximum)");
+        r.problem(
+            k("failover.retry.backOffBase"),
+            retry.backOffBase,
+            `is longer than backOffMax (${retry.backOffMax})`,
+            "make backOffBase at most backOffMax (Envoy rejects a base above the maximum)",
+        );
     }
     const minimumMs = minimumRequestTimeoutMs(retry);
     const request = r.duration(k("failover.timeout.request"), to.request, `${minimumMs}ms`);
     if (!r.failed(...retryKeys, k("failover.timeout.request")) && durationMs(request) < minimumMs) {
-        r.problem(k("failover.timeout.request"), request, `is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = ${minimumMs}ms)`,
-            `raise it to at least ${minimumMs}ms, or lower failover.retry.numRetries / perTryTimeout`);
+        r.problem(
+            k("failover.timeout.request"),
+            request,
+            `is shorter than the retries need ((numRetries+1) × perTryTimeout + numRetries × backOffMax = ${minimumMs}ms)`,
+            `raise it to at least ${minimumMs}ms, or lower failover.retry.numRetries / perTryTimeout`,
+        );
     } else if (durationMs(request) > MAX_DURATION_MS) {
-        r.problem(k("failover.timeout.request"), request, "(what the retries need) is longer than Kuma accepts (about 292 years)",
-            "lower failover.retry.numRetries, perTryTimeout or backOffMax");
+        r.problem(
+            k("failover.timeout.request"),
+            request,
+            "(what the retries need) is longer than Kuma accepts (about 292 years)",
+            "lower failover.retry.numRetries, perTryTimeout or backOffMax",
+        );
     }
     const healthCheck = {
         interval: r.duration(k("failover.healthCheck.interval"), hc.interval, d.healthCheck.interval),
         timeout: r.duration(k("failover.healthCheck.timeout"), hc.timeout, d.healthCheck.timeout),
-        unhealthyThreshold: r.integer(k("failover.healthCheck.unhealthyThreshold"), hc.unhealthyThreshold, d.healthCheck.unhealthyThreshold, 1, 100),
-        healthyThreshold: r.integer(k("failover.healthCheck.healthyThreshold"), hc.healthyThreshold, d.healthCheck.healthyThreshold, 1, 100),
-        path: r.string(k("failover.healthCheck.path"), hc.path, d.healthCheck.path, HTTP_PATH, `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`),
+        unhealthyThreshold: r.integer(
+            k("failover.healthCheck.unhealthyThreshold"),
+            hc.unhealthyThreshold,
+            d.healthCheck.unhealthyThreshold,
+            1,
+            100,
+        ),
+        healthyThreshold: r.integer(
+            k("failover.healthCheck.healthyThreshold"),
+            hc.healthyThreshold,
+            d.healthCheck.healthyThreshold,
+            1,
+            100,
+        ),
+        path: r.string(
+            k("failover.healthCheck.path"),
+            hc.path,
+            d.healthCheck.path,
+            HTTP_PATH,
+            `set ${k("failover.healthCheck.path")} to an absolute HTTP path such as "/"`,
+        ),
     };
-    if (!r.failed(k("failover.healthCheck.interval"), k("failover.healthCheck.timeout")) &&
-        durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)) {
-        r.problem(k("failover.healthCheck.timeout"), healthCheck.timeout, `is not shorter than the interval (${healthCheck.interval})`,
-            "make the health-check timeout shorter than its interval, so checks do not overlap");
+    if (
+        !r.failed(k("failover.healthCheck.interval"), k("failover.healthCheck.timeout")) &&
+        durationMs(healthCheck.timeout) >= durationMs(healthCheck.interval)
+    ) {
+        r.problem(
+            k("failover.healthCheck.timeout"),
+            healthCheck.timeout,
+            `is not shorter than the interval (${healthCheck.interval})`,
+            "make the health-check timeout shorter than its interval, so checks do not overlap",
+        );
     }
     return {
         enabled: r.boolean(k("failover.enabled"), f.enabled, true),
@@ -727,9 +1126,25 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
         healthCheck,
         circuitBreaker: {
             interval: r.duration(k("failover.circuitBreaker.interval"), cb.interval, d.circuitBreaker.interval),
-            baseEjectionTime: r.duration(k("failover.circuitBreaker.baseEjectionTime"), cb.baseEjectionTime, d.circuitBreaker.baseEjectionTime),
-            consecutiveFailures: r.integer(k("failover.circuitBreaker.consecutiveFailures"), cb.consecutiveFailures, d.circuitBreaker.consecutiveFailures, 1, 1000),
-            maxEjectionPercent: r.integer(k("failover.circuitBreaker.maxEjectionPercent"), cb.maxEjectionPercent, d.circuitBreaker.maxEjectionPercent, 0, 100),
+            baseEjectionTime: r.duration(
+                k("failover.circuitBreaker.baseEjectionTime"),
+                cb.baseEjectionTime,
+                d.circuitBreaker.baseEjectionTime,
+            ),
+            consecutiveFailures: r.integer(
+                k("failover.circuitBreaker.consecutiveFailures"),
+                cb.consecutiveFailures,
+                d.circuitBreaker.consecutiveFailures,
+                1,
+                1000,
+            ),
+            maxEjectionPercent: r.integer(
+                k("failover.circuitBreaker.maxEjectionPercent"),
+                cb.maxEjectionPercent,
+                d.circuitBreaker.maxEjectionPercent,
+                0,
+                100,
+            ),
         },
         retry,
         timeout: { connect: r.duration(k("failover.timeout.connect"), to.connect, d.timeout.connect), request },
@@ -742,11 +1157,17 @@ function readFailover(r: Reader, raw: RawConfig): FailoverConfig {
  */
 export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
     // A problem under a secret key shows `[secret]`, never the decrypted value.
-    const r = new Reader(key => [...secretKeys].some(s => key === k(s) || key.startsWith(`${k(s)}.`) || key.startsWith(`${k(s)}[`)));
+    const r = new Reader(key =>
+        [...secretKeys].some(s => key === k(s) || key.startsWith(`${k(s)}.`) || key.startsWith(`${k(s)}[`)),
+    );
     for (const key of Object.keys(raw)) {
         if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
-            r.problem(k(key), raw[key], "is not a known setting",
-                `remove it, or use one of ${TOP_LEVEL_KEYS.map(k).join(", ")} (see docs/configuration.md)`);
+            r.problem(
+                k(key),
+                raw[key],
+                "is not a known setting",
+                `remove it, or use one of ${TOP_LEVEL_KEYS.map(k).join(", ")} (see docs/configuration.md)`,
+            );
         }
     }
     // Services inherit the stack-wide failover and gatewaysOnly; zones name the services.
@@ -779,7 +1200,9 @@ export function parseConfig(raw: RawConfig, secretKeys: ReadonlySet<string> = ne
  * Validates config as Pulumi hands it over (full keys, text values, secret or not): from the
  * program's runtime, or from a stack read through the Automation API (the DR tool).
  */
-export function parseConfigEntries(entries: Iterable<{ fullKey: string; value: string; secret: boolean }>): StackConfig {
+export function parseConfigEntries(
+    entries: Iterable<{ fullKey: string; value: string; secret: boolean }>,
+): StackConfig {
     const prefix = k("");
     const raw: RawConfig = {};
     const secretKeys = new Set<string>();
@@ -802,7 +1225,10 @@ export function controlPlaneNamespace(config: StackConfig): string {
 
 /** Every cluster of the stack: each zone's, then the global control plane's when it has one. */
 export function clustersOf(config: StackConfig): ClusterConfig[] {
-    return [...config.zones.map(z => z.cluster), ...(config.global.kind === "kubernetes" ? [config.global.cluster] : [])];
+    return [
+        ...config.zones.map(z => z.cluster),
+        ...(config.global.kind === "kubernetes" ? [config.global.cluster] : []),
+    ];
 }
 
 /**
@@ -810,7 +1236,11 @@ export function clustersOf(config: StackConfig): ClusterConfig[] {
  * Pulumi prints its message without a stack trace and exits non-zero before anything registers.
  */
 export function loadConfig(): StackConfig {
-    const entries = Object.entries(pulumi.runtime.allConfig()).map(([fullKey, value]) => ({ fullKey, value, secret: isConfigSecret(fullKey) }));
+    const entries = Object.entries(pulumi.runtime.allConfig()).map(([fullKey, value]) => ({
+        fullKey,
+        value,
+        secret: isConfigSecret(fullKey),
+    }));
     try {
         return parseConfigEntries(entries);
     } catch (e) {

@@ -56,26 +56,54 @@ export interface DeployedStack {
 }
 
 /** A service's global objects: its MeshMultiZoneService, failover policies and traffic permission. */
-function globalObjects(s: ServiceConfig, config: StackConfig, controlPlane: ReturnType<typeof globalControlPlane>,
-    opts: pulumi.ComponentResourceOptions): MeshMultiZoneService {
+function globalObjects(
+    s: ServiceConfig,
+    config: StackConfig,
+    controlPlane: ReturnType<typeof globalControlPlane>,
+    opts: pulumi.ComponentResourceOptions,
+): MeshMultiZoneService {
     const meshName = config.mesh.name;
     const names = serviceNames(s.name);
-    const mmzs = new MeshMultiZoneService(names.components.multiZoneService, {
-        controlPlane, serviceName: s.name, serviceNamespace: s.namespace, meshName, port: s.port,
-    }, opts);
+    const mmzs = new MeshMultiZoneService(
+        names.components.multiZoneService,
+        {
+            controlPlane,
+            serviceName: s.name,
+            serviceNamespace: s.namespace,
+            meshName,
+            port: s.port,
+        },
+        opts,
+    );
     if (s.failover.enabled) {
-        new FailoverPolicies(names.components.failover, {
-            ...s.failover,
-            controlPlane, serviceName: s.name, meshName,
-            targetLabels: mmzs.targetLabels,
-            envoyCluster: mmzs.envoyCluster,
-            failoverOrder: Object.fromEntries(config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder])),
-        }, opts);
+        new FailoverPolicies(
+            names.components.failover,
+            {
+                ...s.failover,
+                controlPlane,
+                serviceName: s.name,
+                meshName,
+                targetLabels: mmzs.targetLabels,
+                envoyCluster: mmzs.envoyCluster,
+                failoverOrder: Object.fromEntries(
+                    config.zones.filter(z => z.failoverOrder.length > 0).map(z => [z.name, z.failoverOrder]),
+                ),
+            },
+            opts,
+        );
     }
     if (s.gatewaysOnly) {
-        new ServiceTrafficPermission(names.components.permission, {
-            controlPlane, serviceName: s.name, meshName, podLabels: s.podLabels!, serviceNamespace: s.namespace,
-        }, opts);
+        new ServiceTrafficPermission(
+            names.components.permission,
+            {
+                controlPlane,
+                serviceName: s.name,
+                meshName,
+                podLabels: s.podLabels!,
+                serviceNamespace: s.namespace,
+            },
+            opts,
+        );
     }
     return mmzs;
 }
@@ -83,15 +111,23 @@ function globalObjects(s: ServiceConfig, config: StackConfig, controlPlane: Retu
 /** Turns validated stack config into providers, the global objects and one MeshZone per zone. */
 export function deployStack(config: StackConfig): DeployedStack {
     const providers = new Map<string, k8s.Provider>(
-        clustersOf(config).map(c => [c.name, clusterProvider(c, config.skipUnreachableClusters)]));
+        clustersOf(config).map(c => [c.name, clusterProvider(c, config.skipUnreachableClusters)]),
+    );
     const providerOf = (cluster: { name: string }) => providers.get(cluster.name)!;
     const controlPlane = globalControlPlane(config.global, providerOf);
     const meshName = config.mesh.name;
 
     // Policies and the MMZS name the Mesh, so they wait for it when we manage it.
-    const mesh = config.mesh.manage === "none" ? undefined : new MeshSettings(`${meshName}-mesh`, {
-        controlPlane, meshName, mode: config.mesh.manage, meshServicesMode: config.mesh.meshServicesMode, zoneEgress: config.mesh.zoneEgress,
-    });
+    const mesh =
+        config.mesh.manage === "none"
+            ? undefined
+            : new MeshSettings(`${meshName}-mesh`, {
+                  controlPlane,
+                  meshName,
+                  mode: config.mesh.manage,
+                  meshServicesMode: config.mesh.meshServicesMode,
+                  zoneEgress: config.mesh.zoneEgress,
+              });
     const afterMesh = { dependsOn: mesh ? [mesh] : [] };
     const mmzs = new Map(config.services.map(s => [s.name, globalObjects(s, config, controlPlane, afterMesh)]));
 
@@ -99,17 +135,24 @@ export function deployStack(config: StackConfig): DeployedStack {
     const first = config.services[0].name;
     const zones: Record<string, ZoneOutputs> = {};
     for (const z of config.zones) {
-        const zone = new MeshZone(z.name, {
-            zone: z.name,
-            gateway: config.gateway,
-            services: config.services.map(s => ({
-                name: s.name, namespace: s.namespace, port: s.port, paths: s.routes,
-                backend: z.services[s.name].routeBackend,
-                multiZoneHostname: mmzs.get(s.name)!.hostname,
-                workload: s.workload && { ...s.workload, replicas: z.services[s.name].replicas! },
-            })),
-            platform: installPlatform ? platform : undefined,
-        }, { provider: providerOf(z.cluster) });
+        const zone = new MeshZone(
+            z.name,
+            {
+                zone: z.name,
+                gateway: config.gateway,
+                services: config.services.map(s => ({
+                    name: s.name,
+                    namespace: s.namespace,
+                    port: s.port,
+                    paths: s.routes,
+                    backend: z.services[s.name].routeBackend,
+                    multiZoneHostname: mmzs.get(s.name)!.hostname,
+                    workload: s.workload && { ...s.workload, replicas: z.services[s.name].replicas! },
+                })),
+                platform: installPlatform ? platform : undefined,
+            },
+            { provider: providerOf(z.cluster) },
+        );
         zones[z.name] = {
             cluster: z.cluster.name,
             context: z.cluster.context,
@@ -126,9 +169,17 @@ export function deployStack(config: StackConfig): DeployedStack {
     return {
         zones,
         multiZoneService: multiZoneService(config.services[0]),
-        services: Object.fromEntries(config.services.map(s => [s.name, {
-            ...multiZoneService(s), namespace: s.namespace, routes: s.routes, deployed: s.workload !== undefined,
-        }])),
+        services: Object.fromEntries(
+            config.services.map(s => [
+                s.name,
+                {
+                    ...multiZoneService(s),
+                    namespace: s.namespace,
+                    routes: s.routes,
+                    deployed: s.workload !== undefined,
+                },
+            ]),
+        ),
         globalControlPlane: globalControlPlaneOutput(config.global, meshName),
         // Kuma's own endpoint removal, with or without our failover policies. The stack does not
         // know its control planes' settings (`dr status` reads them): Kuma's defaults stay the

@@ -35,15 +35,18 @@ export interface RbacSettings {
 
 export function rbacSettingsOf(config: StackConfig): RbacSettings {
     return {
-        meshName: config.mesh.name, meshManage: config.mesh.manage,
+        meshName: config.mesh.name,
+        meshManage: config.mesh.manage,
         gatewayClassName: config.gateway.className,
         // An API global control plane has no cluster to give RBAC on: only the zones' part is used.
         systemNamespace: config.global.kind === "kubernetes" ? config.global.systemNamespace : DEFAULTS.systemNamespace,
-        labelledNamespaces: [...new Set(config.services.map(s => s.namespace))].filter(ns => ns !== K8S_NAMES.namespace).sort(),
+        labelledNamespaces: [...new Set(config.services.map(s => s.namespace))]
+            .filter(ns => ns !== K8S_NAMES.namespace)
+            .sort(),
     };
 }
 
-const apiGroup = (apiVersion: string) => apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+const apiGroup = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.split("/")[0] : "");
 
 /**
  * Every kind the program can register on a cluster part, whatever its switches (`failover.enabled`,
@@ -53,23 +56,54 @@ const apiGroup = (apiVersion: string) => apiVersion.includes("/") ? apiVersion.s
 export function managedKinds(part: ClusterPart, s: RbacSettings): ManagedKind[] {
     if (part === "zone") {
         return [
-            { apiVersion: "v1", kind: "Namespace", resource: "namespaces", namespaced: false, objectName: K8S_NAMES.namespace,
-                patchedNames: s.labelledNamespaces },
+            {
+                apiVersion: "v1",
+                kind: "Namespace",
+                resource: "namespaces",
+                namespaced: false,
+                objectName: K8S_NAMES.namespace,
+                patchedNames: s.labelledNamespaces,
+            },
             { apiVersion: "apps/v1", kind: "Deployment", resource: "deployments", namespaced: true },
             { apiVersion: "v1", kind: "Service", resource: "services", namespaced: true },
-            { apiVersion: "policy/v1", kind: "PodDisruptionBudget", resource: "poddisruptionbudgets", namespaced: true },
-            { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", resource: "networkpolicies", namespaced: true },
-            { apiVersion: GATEWAY_CONFIGURATION_API, kind: "GatewayConfiguration", resource: "gatewayconfigurations", namespaced: true },
-            { apiVersion: GATEWAY_API, kind: "GatewayClass", resource: "gatewayclasses", namespaced: false, objectName: s.gatewayClassName },
+            {
+                apiVersion: "policy/v1",
+                kind: "PodDisruptionBudget",
+                resource: "poddisruptionbudgets",
+                namespaced: true,
+            },
+            {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "NetworkPolicy",
+                resource: "networkpolicies",
+                namespaced: true,
+            },
+            {
+                apiVersion: GATEWAY_CONFIGURATION_API,
+                kind: "GatewayConfiguration",
+                resource: "gatewayconfigurations",
+                namespaced: true,
+            },
+            {
+                apiVersion: GATEWAY_API,
+                kind: "GatewayClass",
+                resource: "gatewayclasses",
+                namespaced: false,
+                objectName: s.gatewayClassName,
+            },
             { apiVersion: GATEWAY_API, kind: "Gateway", resource: "gateways", namespaced: true },
             { apiVersion: GATEWAY_API, kind: "HTTPRoute", resource: "httproutes", namespaced: true },
         ];
     }
     const kuma = (kind: string, resource: string) => ({ apiVersion: KUMA_API, kind, resource, namespaced: true });
     return [
-        ...(s.meshManage === "none" ? [] : [{ apiVersion: KUMA_API, kind: "Mesh", resource: "meshes", namespaced: false, objectName: s.meshName }]),
+        ...(s.meshManage === "none"
+            ? []
+            : [{ apiVersion: KUMA_API, kind: "Mesh", resource: "meshes", namespaced: false, objectName: s.meshName }]),
         kuma("MeshMultiZoneService", KUMA_API_COLLECTIONS.MeshMultiZoneService),
-        ...[...Object.keys(FAILOVER_POLICY_KINDS), "MeshProxyPatch", "MeshTrafficPermission"].map(kind => kuma(kind, KUMA_API_COLLECTIONS[kind])),
+        ...[...Object.keys(FAILOVER_POLICY_KINDS), "MeshProxyPatch", "MeshTrafficPermission"].map(kind =>
+            kuma(kind, KUMA_API_COLLECTIONS[kind]),
+        ),
     ];
 }
 
@@ -78,7 +112,10 @@ export function managedKinds(part: ClusterPart, s: RbacSettings): ManagedKind[] 
  * `provider/pkg/await`: deployment.go, service.go, watchers.go): read-only.
  */
 export const AWAIT_READS: Record<string, { apiGroup: string; resources: string[] }[]> = {
-    Deployment: [{ apiGroup: "apps", resources: ["replicasets"] }, { apiGroup: "", resources: ["pods", "persistentvolumeclaims"] }],
+    Deployment: [
+        { apiGroup: "apps", resources: ["replicasets"] },
+        { apiGroup: "", resources: ["pods", "persistentvolumeclaims"] },
+    ],
     Service: [{ apiGroup: "", resources: ["endpoints"] }],
 };
 
@@ -110,20 +147,31 @@ function rulesFor(kinds: ManagedKind[], s: RbacSettings): PolicyRule[] {
         const base = { apiGroups: [apiGroup(k.apiVersion)], resources: [k.resource] };
         // A Mesh we only adopt: applying our fields and giving them back on destroy are both patches.
         if (k.kind === "Mesh" && s.meshManage === "patch") {
-            return [{ ...base, verbs: ["list", "watch"] }, { ...base, verbs: ["get", "patch"], resourceNames: [k.objectName!] }];
+            return [
+                { ...base, verbs: ["list", "watch"] },
+                { ...base, verbs: ["get", "patch"], resourceNames: [k.objectName!] },
+            ];
         }
         // create, list and watch cannot be limited by name; get, patch and delete can. A namespace
         // the program only labels is never created or deleted: get and patch it, by name.
         if (k.objectName !== undefined) {
-            const patched = k.patchedNames?.length ? [{ ...base, verbs: ["get", "patch"], resourceNames: k.patchedNames }] : [];
-            return [{ ...base, verbs: ["create", "list", "watch"] }, { ...base, verbs: ["get", "patch", "delete"], resourceNames: [k.objectName] }, ...patched];
+            const patched = k.patchedNames?.length
+                ? [{ ...base, verbs: ["get", "patch"], resourceNames: k.patchedNames }]
+                : [];
+            return [
+                { ...base, verbs: ["create", "list", "watch"] },
+                { ...base, verbs: ["get", "patch", "delete"], resourceNames: [k.objectName] },
+                ...patched,
+            ];
         }
         return [{ ...base, verbs: [...READ_VERBS, ...WRITE_VERBS] }];
     });
 }
 
 function awaitRules(kinds: ManagedKind[]): PolicyRule[] {
-    return kinds.flatMap(k => AWAIT_READS[k.kind] ?? []).map(r => ({ apiGroups: [r.apiGroup], resources: r.resources, verbs: READ_VERBS }));
+    return kinds
+        .flatMap(k => AWAIT_READS[k.kind] ?? [])
+        .map(r => ({ apiGroups: [r.apiGroup], resources: r.resources, verbs: READ_VERBS }));
 }
 
 /** Name of the RBAC objects and the group they are bound to. */
@@ -146,16 +194,37 @@ export function deployerRbac(part: ClusterPart, s: RbacSettings): object[] {
     const events = { apiGroups: [""], resources: ["events"], verbs: READ_VERBS };
     const clusterKinds = part === "zone" ? kinds : kinds.filter(k => !k.namespaced);
     const objects: object[] = [
-        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels },
-            rules: merged([...rulesFor(clusterKinds, s), ...awaitRules(clusterKinds), events]) },
-        { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: roleRef("ClusterRole"), subjects },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRole",
+            metadata: { name, labels },
+            rules: merged([...rulesFor(clusterKinds, s), ...awaitRules(clusterKinds), events]),
+        },
+        {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "ClusterRoleBinding",
+            metadata: { name, labels },
+            roleRef: roleRef("ClusterRole"),
+            subjects,
+        },
     ];
     const namespaced = part === "global" ? kinds.filter(k => k.namespaced) : [];
     if (namespaced.length > 0) {
         const metadata = { name, namespace: s.systemNamespace, labels };
         objects.push(
-            { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: merged([...rulesFor(namespaced, s), ...awaitRules(namespaced)]) },
-            { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata, roleRef: roleRef("Role"), subjects },
+            {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "Role",
+                metadata,
+                rules: merged([...rulesFor(namespaced, s), ...awaitRules(namespaced)]),
+            },
+            {
+                apiVersion: "rbac.authorization.k8s.io/v1",
+                kind: "RoleBinding",
+                metadata,
+                roleRef: roleRef("Role"),
+                subjects,
+            },
         );
     }
     return objects;

@@ -77,8 +77,12 @@ export class Reader {
         }
         for (const k of Object.keys(value)) {
             if (!known.includes(k)) {
-                this.problem(`${key}.${k}`, value[k], "is not a known setting",
-                    `remove it, or use one of ${known.join(", ")} (see docs/configuration.md)`);
+                this.problem(
+                    `${key}.${k}`,
+                    value[k],
+                    "is not a known setting",
+                    `remove it, or use one of ${known.join(", ")} (see docs/configuration.md)`,
+                );
             }
         }
         return value;
@@ -107,7 +111,12 @@ export class Reader {
             return dflt;
         }
         if (n < min || n > max) {
-            this.problem(key, value, `is out of range (${min} to ${max})`, `set ${key} to a whole number from ${min} to ${max}`);
+            this.problem(
+                key,
+                value,
+                `is out of range (${min} to ${max})`,
+                `set ${key} to a whole number from ${min} to ${max}`,
+            );
             return dflt;
         }
         return n;

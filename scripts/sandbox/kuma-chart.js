@@ -8,7 +8,9 @@ const fs = require("fs");
 const YAML = require("yaml");
 
 const [chartFile, what, url, caFile, tag] = process.argv.slice(2);
-const docs = YAML.parseAllDocuments(fs.readFileSync(chartFile, "utf8")).map(d => d.toJS()).filter(Boolean);
+const docs = YAML.parseAllDocuments(fs.readFileSync(chartFile, "utf8"))
+    .map(d => d.toJS())
+    .filter(Boolean);
 
 if (what === "env") {
     const deployment = docs.find(d => d.kind === "Deployment");
@@ -18,11 +20,15 @@ if (what === "env") {
     }
 } else if (what === "webhooks") {
     const caBundle = fs.readFileSync(caFile).toString("base64");
-    const out = docs.filter(d => d.kind === "MutatingWebhookConfiguration" || d.kind === "ValidatingWebhookConfiguration")
+    const out = docs
+        .filter(d => d.kind === "MutatingWebhookConfiguration" || d.kind === "ValidatingWebhookConfiguration")
         .map(d => ({
             ...d,
             metadata: { name: `${tag}-${d.metadata.name}`, labels: { "mesh-dr.sandbox/kuma-cp": tag } },
-            webhooks: d.webhooks.map(w => ({ ...w, clientConfig: { url: `${url}${w.clientConfig.service?.path ?? "/"}`, caBundle } })),
+            webhooks: d.webhooks.map(w => ({
+                ...w,
+                clientConfig: { url: `${url}${w.clientConfig.service?.path ?? "/"}`, caBundle },
+            })),
         }));
     if (out.length === 0) throw new Error(`${chartFile}: no webhook configurations`);
     process.stdout.write(out.map(d => YAML.stringify(d)).join("---\n"));

@@ -26,10 +26,28 @@ const ZONES = ["zone1", "zone2"] as const;
 const STACK = project.stackName;
 /** Every kind the program manages, to find its objects (by label) on the clusters. */
 const OUR_KINDS = {
-    zone: ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "networkpolicies.networking.k8s.io", "gatewayconfigurations.gateway-operator.konghq.com",
-        "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io"],
-    global: ["meshes.kuma.io", "meshmultizoneservices.kuma.io", "meshhealthchecks.kuma.io", "meshcircuitbreakers.kuma.io", "meshretries.kuma.io",
-        "meshtimeouts.kuma.io", "meshloadbalancingstrategies.kuma.io", "meshproxypatches.kuma.io", "meshtrafficpermissions.kuma.io"],
+    zone: [
+        "namespaces",
+        "deployments.apps",
+        "services",
+        "poddisruptionbudgets.policy",
+        "networkpolicies.networking.k8s.io",
+        "gatewayconfigurations.gateway-operator.konghq.com",
+        "gatewayclasses.gateway.networking.k8s.io",
+        "gateways.gateway.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
+    ],
+    global: [
+        "meshes.kuma.io",
+        "meshmultizoneservices.kuma.io",
+        "meshhealthchecks.kuma.io",
+        "meshcircuitbreakers.kuma.io",
+        "meshretries.kuma.io",
+        "meshtimeouts.kuma.io",
+        "meshloadbalancingstrategies.kuma.io",
+        "meshproxypatches.kuma.io",
+        "meshtrafficpermissions.kuma.io",
+    ],
 };
 
 /** Everything any run printed or wrote, scanned for secrets at the end. */
@@ -37,7 +55,13 @@ const transcript: string[] = [];
 /** The restricted identity's kubeconfig per cluster. */
 const deployerKubeconfig: Record<string, string> = {};
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+interface Run {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
 
 /** Starts `pulumi` (or a script) in the project, in a process group of its own (as a terminal would). */
 function start(cmd: string, args: string[], stdinFile?: string): { child: ChildProcess; done: Promise<Run> } {
@@ -46,15 +70,27 @@ function start(cmd: string, args: string[], stdinFile?: string): { child: ChildP
     // A temp folder of its own, removed when it ends, as the docs tell a CI job that runs pulumi
     // itself: the Kubernetes provider leaves a copy of each kubeconfig in TMPDIR (scripts/env.sh).
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "run-"));
-    const child = spawn(cmd, args, { cwd: project.dir, detached: true, stdio: [stdin, "pipe", "pipe"], env: { ...process.env, TMPDIR: tmp } });
-    let stdout = "", stderr = "";
-    child.stdout!.on("data", d => { stdout += d; });
-    child.stderr!.on("data", d => { stderr += d; });
-    const done = new Promise<Run>(resolve => child.on("close", (code, signal) => {
-        fs.rmSync(tmp, { recursive: true, force: true });
-        transcript.push(`$ ${cmd} ${args.join(" ")}\n${stdout}\n${stderr}`);
-        resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
-    }));
+    const child = spawn(cmd, args, {
+        cwd: project.dir,
+        detached: true,
+        stdio: [stdin, "pipe", "pipe"],
+        env: { ...process.env, TMPDIR: tmp },
+    });
+    let stdout = "",
+        stderr = "";
+    child.stdout!.on("data", d => {
+        stdout += d;
+    });
+    child.stderr!.on("data", d => {
+        stderr += d;
+    });
+    const done = new Promise<Run>(resolve =>
+        child.on("close", (code, signal) => {
+            fs.rmSync(tmp, { recursive: true, force: true });
+            transcript.push(`$ ${cmd} ${args.join(" ")}\n${stdout}\n${stderr}`);
+            resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+        }),
+    );
     return { child, done };
 }
 
@@ -81,7 +117,9 @@ function descendants(pid: number): number[] {
             // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ")".
             const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
             parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-        } catch { /* gone meanwhile */ }
+        } catch {
+            /* gone meanwhile */
+        }
     }
     const found: number[] = [];
     for (let frontier = [pid]; frontier.length > 0;) {
@@ -151,7 +189,9 @@ function checkpoint(): any {
 
 const lockFiles = () => {
     const dir = path.join(project.stateDir, ".pulumi", "locks");
-    return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(f => f.endsWith(".json")) : [];
+    return fs.existsSync(dir)
+        ? fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(f => f.endsWith(".json"))
+        : [];
 };
 
 /** Objects of ours on the clusters, read with the admin identity: `cluster kind namespace/name`. */
@@ -166,9 +206,18 @@ function objectsOnClusters(): string[] {
 /** The Kubernetes objects the state says it manages, in the same form. */
 function objectsInState(): string[] {
     const resources: any[] = checkpoint().resources ?? [];
-    const providers = new Map(resources.filter(r => r.type === "pulumi:providers:kubernetes").map(r => [`${r.urn}::${r.id}`, r.urn.split("::").pop()]));
-    return resources.filter(r => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"))
-        .map(r => `${providers.get(r.provider)} ${r.outputs.kind} ${r.outputs.metadata.namespace ?? ""}/${r.outputs.metadata.name}`).sort();
+    const providers = new Map(
+        resources
+            .filter(r => r.type === "pulumi:providers:kubernetes")
+            .map(r => [`${r.urn}::${r.id}`, r.urn.split("::").pop()]),
+    );
+    return resources
+        .filter(r => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"))
+        .map(
+            r =>
+                `${providers.get(r.provider)} ${r.outputs.kind} ${r.outputs.metadata.namespace ?? ""}/${r.outputs.metadata.name}`,
+        )
+        .sort();
 }
 
 /**
@@ -177,11 +226,16 @@ function objectsInState(): string[] {
  */
 async function zone2DeploymentInFlight(eventLog: string, run: Promise<Run>, timeoutMs = 180_000): Promise<void> {
     let ended = false;
-    void run.then(() => { ended = true; });
+    void run.then(() => {
+        ended = true;
+    });
     const t0 = Date.now();
     while (Date.now() - t0 < timeoutMs && !ended) {
-        const started = events(eventLog, false).some(e => e.resourcePreEvent?.metadata?.op === "create" &&
-            e.resourcePreEvent.metadata.urn.endsWith("kubernetes:apps/v1:Deployment::zone2-echo"));
+        const started = events(eventLog, false).some(
+            e =>
+                e.resourcePreEvent?.metadata?.op === "create" &&
+                e.resourcePreEvent.metadata.urn.endsWith("kubernetes:apps/v1:Deployment::zone2-echo"),
+        );
         if (started && sandbox.get("zone2", ["-n", "kong", "deployment", "echo"]) !== undefined) return;
         await new Promise(r => setTimeout(r, 50));
     }
@@ -193,7 +247,12 @@ async function zone2DeploymentInFlight(eventLog: string, run: Promise<Run>, time
  * policies and the traffic permission on (7 more) and changes echo's replicas in zone1.
  */
 async function createsAndChanges(replicas: number) {
-    await setConfig({ "zones[1].name": "zone2", "failover.enabled": "true", gatewaysOnly: "true", "echo.replicas": String(replicas) });
+    await setConfig({
+        "zones[1].name": "zone2",
+        "failover.enabled": "true",
+        gatewaysOnly: "true",
+        "echo.replicas": String(replicas),
+    });
     await setSecretFromFile("zones[1].kubeconfig", deployerKubeconfig.zone2);
 }
 
@@ -254,7 +313,14 @@ describe("a deploy identity with only the generated RBAC", () => {
         expect(can("global", "create", "meshtimeouts.kuma.io", "-n", SYSTEM_NS)).toBe("yes");
         expect(can("zone1", "delete", "namespaces/kong")).toBe("yes");
         // A real request with the deploy identity's own certificate, not impersonation.
-        const r = start("kubectl", ["--kubeconfig", deployerKubeconfig.zone1, "get", "secrets", "-n", "kube-system"]).done;
+        const r = start("kubectl", [
+            "--kubeconfig",
+            deployerKubeconfig.zone1,
+            "get",
+            "secrets",
+            "-n",
+            "kube-system",
+        ]).done;
         return r.then(res => {
             expect(res.code).not.toBe(0);
             expect(res.stderr).toMatch(/forbidden: User "ci-deployer" cannot list resource "secrets"/);
@@ -267,9 +333,20 @@ describe("a deploy identity with only the generated RBAC", () => {
         expect(sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "echo"])).toBeDefined();
         expect(sandbox.get("global", ["meshes.kuma.io", "default"]).spec.mtls.enabledBackend).toBe("ca-1");
         const outputs = JSON.parse((await ok(pulumi("stack", "output", "--json"))).stdout);
-        const settings = { meshName: "default", meshManage: "patch" as const, gatewayClassName: "kong", systemNamespace: SYSTEM_NS };
-        expect(outputs.deployerRbac).toEqual({ zone: deployerRbac("zone", settings), global: deployerRbac("global", settings) });
-        transcript.push(JSON.stringify(outputs), (await ok(pulumi("stack", "output", "--json", "--show-secrets"))).stdout);
+        const settings = {
+            meshName: "default",
+            meshManage: "patch" as const,
+            gatewayClassName: "kong",
+            systemNamespace: SYSTEM_NS,
+        };
+        expect(outputs.deployerRbac).toEqual({
+            zone: deployerRbac("zone", settings),
+            global: deployerRbac("global", settings),
+        });
+        transcript.push(
+            JSON.stringify(outputs),
+            (await ok(pulumi("stack", "output", "--json", "--show-secrets"))).stdout,
+        );
         expect(objectsOnClusters()).toEqual(objectsInState());
     });
 
@@ -282,7 +359,15 @@ describe("two `up`s of one stack at once", () => {
     it("fails the second fast with the lock message; the first, a one-setting update, finishes and the state stays intact", async () => {
         await setConfig({ "echo.replicas": "3" });
         const [args, eventLog] = eventLogArgs();
-        const first = start("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK, ...args]);
+        const first = start("pulumi", [
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+            "--stack",
+            STACK,
+            ...args,
+        ]);
         const t0 = Date.now();
         while (lockFiles().length === 0) {
             if (Date.now() - t0 > 60_000) throw new Error("the first up never took the lock");
@@ -290,7 +375,9 @@ describe("two `up`s of one stack at once", () => {
         }
         const second = await pulumi("up", "--yes", "--skip-preview");
         expect(second.code).not.toBe(0);
-        expect(second.stderr).toMatch(/the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./);
+        expect(second.stderr).toMatch(
+            /the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./,
+        );
         expect(second.stderr).toMatch(/created by .*\(pid \d+\)/);
         expect(second.ms).toBeLessThan(20_000);
         console.log(`second up refused after ${second.ms} ms`);
@@ -315,10 +402,21 @@ describe("an interrupted `up` and the one recovery command", () => {
      * Starts an `up` that creates zone2's objects and the global ones and updates a Deployment, and hits it with `signal`
      * while zone2's Deployment is being created. Returns the pending operations the state then holds.
      */
-    async function interruptedUp(signal: "SIGKILL" | "SIGINT", replicas: number): Promise<{ run: Run; pending: string[] }> {
+    async function interruptedUp(
+        signal: "SIGKILL" | "SIGINT",
+        replicas: number,
+    ): Promise<{ run: Run; pending: string[] }> {
         await createsAndChanges(replicas);
         const [args, eventLog] = eventLogArgs();
-        const { child, done } = start("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", STACK, ...args]);
+        const { child, done } = start("pulumi", [
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--non-interactive",
+            "--stack",
+            STACK,
+            ...args,
+        ]);
         await zone2DeploymentInFlight(eventLog, done);
         // Pulumi starts each plugin in a process group of its own: find them before the engine dies.
         const plugins = descendants(child.pid!);
@@ -335,10 +433,13 @@ describe("an interrupted `up` and the one recovery command", () => {
         // What outlived the engine is killed too, as it would be with the CI runner gone.
         for (const pid of survivors) process.kill(pid, "SIGKILL");
         events(eventLog);
-        const pending = (checkpoint().pending_operations ?? [])
-            .map((p: any) => `${p.type} ${p.resource.type.split(":").pop()} ${p.resource.urn.split("::").pop()}`);
-        console.log(`${signal}: engine exit ${run.code ?? run.signal} after ${run.ms} ms; pending in state: ${pending.join(", ") || "none"}; ` +
-            `locks left: ${lockFiles().length}; ${survivors.length} of its ${plugins.length} plugin processes still running 2 s later`);
+        const pending = (checkpoint().pending_operations ?? []).map(
+            (p: any) => `${p.type} ${p.resource.type.split(":").pop()} ${p.resource.urn.split("::").pop()}`,
+        );
+        console.log(
+            `${signal}: engine exit ${run.code ?? run.signal} after ${run.ms} ms; pending in state: ${pending.join(", ") || "none"}; ` +
+                `locks left: ${lockFiles().length}; ${survivors.length} of its ${plugins.length} plugin processes still running 2 s later`,
+        );
         return { run, pending };
     }
 
@@ -418,19 +519,32 @@ describe("destroy with the deploy identity, and secrets", () => {
             for (const key of ["ca.key", "admin.key"]) {
                 const pem = fs.readFileSync(path.join(sandbox.dir, c, "pki", key), "utf8");
                 // The key material itself: any line of the PEM body.
-                pem.split("\n").filter(l => l.length > 40 && !l.startsWith("-----")).forEach((l, i) => { secrets[`${c} ${key} line ${i}`] = l; });
+                pem.split("\n")
+                    .filter(l => l.length > 40 && !l.startsWith("-----"))
+                    .forEach((l, i) => {
+                        secrets[`${c} ${key} line ${i}`] = l;
+                    });
             }
             const deployerKey = Buffer.from(kc.users[0].user["client-key-data"], "base64").toString("utf8");
-            deployerKey.split("\n").filter(l => l.length > 40 && !l.startsWith("-----")).forEach((l, i) => { secrets[`${c} deployer key line ${i}`] = l; });
+            deployerKey
+                .split("\n")
+                .filter(l => l.length > 40 && !l.startsWith("-----"))
+                .forEach((l, i) => {
+                    secrets[`${c} deployer key line ${i}`] = l;
+                });
         }
-        const backendFiles = fs.readdirSync(project.stateDir, { recursive: true, encoding: "utf8" })
-            .map(f => path.join(project.stateDir, f)).filter(f => fs.statSync(f).isFile());
+        const backendFiles = fs
+            .readdirSync(project.stateDir, { recursive: true, encoding: "utf8" })
+            .map(f => path.join(project.stateDir, f))
+            .filter(f => fs.statSync(f).isFile());
         const stackFile = path.join(project.dir, `Pulumi.${STACK}.yaml`);
         // The temp folders: the system's, where the Kubernetes provider would leave a kubeconfig<digits>
         // copy of each kubeconfig, and the runs' private ones in it (scripts/env.sh); this test's own
         // files (the sandbox, its keys) aside. A run that ended (its pid gone) took its folder along.
         const systemTmp = process.env.MESH_DR_SYSTEM_TMPDIR ?? os.tmpdir();
-        const runPrefix = /^MESH_DR_RUN_TMP_PREFIX=(\S+)$/m.exec(fs.readFileSync(path.join(ROOT, "scripts", "env.sh"), "utf8"))![1];
+        const runPrefix = /^MESH_DR_RUN_TMP_PREFIX=(\S+)$/m.exec(
+            fs.readFileSync(path.join(ROOT, "scripts", "env.sh"), "utf8"),
+        )![1];
         const since = fs.statSync(root).birthtimeMs;
         const stat = (f: string) => fs.statSync(f, { throwIfNoEntry: false });
         const walk = (d: string): string[] => {
@@ -444,12 +558,20 @@ describe("destroy with the deploy identity, and secrets", () => {
             }
         };
         const isCopy = (f: string) => /^kubeconfig\d+$/.test(path.basename(f));
-        const topFiles = fs.readdirSync(systemTmp, { withFileTypes: true }).filter(e => e.isFile()).map(e => path.join(systemTmp, e.name));
-        const runDirs = fs.readdirSync(systemTmp).filter(e => e.startsWith(runPrefix)).map(e => path.join(systemTmp, e));
+        const topFiles = fs
+            .readdirSync(systemTmp, { withFileTypes: true })
+            .filter(e => e.isFile())
+            .map(e => path.join(systemTmp, e.name));
+        const runDirs = fs
+            .readdirSync(systemTmp)
+            .filter(e => e.startsWith(runPrefix))
+            .map(e => path.join(systemTmp, e));
         const ended = runDirs.filter(d => !alive(Number(path.basename(d).slice(runPrefix.length).split("-")[0])));
         const leftovers = [
             ...topFiles.filter(f => isCopy(f) && (stat(f)?.mtimeMs ?? 0) >= since),
-            ...ended.flatMap(d => (stat(d)?.birthtimeMs ?? 0) >= since ? [`${d} (its run ended)`] : walk(d).filter(isCopy)),
+            ...ended.flatMap(d =>
+                (stat(d)?.birthtimeMs ?? 0) >= since ? [`${d} (its run ended)`] : walk(d).filter(isCopy),
+            ),
         ];
         const tmpFiles = [...topFiles, ...runDirs.flatMap(walk)];
         const readable = (f: string) => {
@@ -468,8 +590,13 @@ describe("destroy with the deploy identity, and secrets", () => {
         expect(transcript.length).toBeGreaterThan(20);
         expect(leftovers).toEqual([]);
         const found = haystacks.flatMap(([where, text]) =>
-            Object.entries(secrets).filter(([, s]) => text.includes(s)).map(([what]) => `${what} in ${where}`));
+            Object.entries(secrets)
+                .filter(([, s]) => text.includes(s))
+                .map(([what]) => `${what} in ${where}`),
+        );
         expect(found).toEqual([]);
-        console.log(`scanned ${transcript.length} runs' output, ${backendFiles.length + 1} state files and ${tmpFiles.length} temp files (${systemTmp}, ${runDirs.length} run folders) for ${Object.keys(secrets).length} secrets`);
+        console.log(
+            `scanned ${transcript.length} runs' output, ${backendFiles.length + 1} state files and ${tmpFiles.length} temp files (${systemTmp}, ${runDirs.length} run folders) for ${Object.keys(secrets).length} secrets`,
+        );
     });
 });

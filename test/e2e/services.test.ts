@@ -23,17 +23,41 @@ const TWO_ZONES: Zone[] = ZONES.map(name => ({ name }));
 const MANAGED = "app.kubernetes.io/managed-by=mesh-dr";
 const INJECTION = "kuma.io/sidecar-injection";
 /** Every kind the program manages (all CRDs are on every sandbox cluster, so one list for all). */
-const OUR_KINDS = ["namespaces", "deployments.apps", "services", "poddisruptionbudgets.policy", "networkpolicies.networking.k8s.io",
-    "gatewayconfigurations.gateway-operator.konghq.com", "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io",
-    "httproutes.gateway.networking.k8s.io", "meshes.kuma.io", "meshmultizoneservices.kuma.io", "meshhealthchecks.kuma.io",
-    "meshcircuitbreakers.kuma.io", "meshretries.kuma.io", "meshtimeouts.kuma.io", "meshloadbalancingstrategies.kuma.io",
-    "meshproxypatches.kuma.io", "meshtrafficpermissions.kuma.io"].join(",");
+const OUR_KINDS = [
+    "namespaces",
+    "deployments.apps",
+    "services",
+    "poddisruptionbudgets.policy",
+    "networkpolicies.networking.k8s.io",
+    "gatewayconfigurations.gateway-operator.konghq.com",
+    "gatewayclasses.gateway.networking.k8s.io",
+    "gateways.gateway.networking.k8s.io",
+    "httproutes.gateway.networking.k8s.io",
+    "meshes.kuma.io",
+    "meshmultizoneservices.kuma.io",
+    "meshhealthchecks.kuma.io",
+    "meshcircuitbreakers.kuma.io",
+    "meshretries.kuma.io",
+    "meshtimeouts.kuma.io",
+    "meshloadbalancingstrategies.kuma.io",
+    "meshproxypatches.kuma.io",
+    "meshtrafficpermissions.kuma.io",
+].join(",");
 
 /** The walkthrough's echo written as a service, with go-echo's ports (docs/services.md). */
 const ECHO = {
-    name: "echo", port: 1027, workload: { image: "kong/go-echo:0.3.0", replicas: 2, targetPort: 1027, extraPorts: [
-        { name: "tcp", port: 1025, protocol: "TCP" }, { name: "udp", port: 1026, protocol: "UDP" }, { name: "tls", port: 1030, protocol: "TCP" },
-    ] },
+    name: "echo",
+    port: 1027,
+    workload: {
+        image: "kong/go-echo:0.3.0",
+        replicas: 2,
+        targetPort: 1027,
+        extraPorts: [
+            { name: "tcp", port: 1025, protocol: "TCP" },
+            { name: "udp", port: 1026, protocol: "UDP" },
+            { name: "tls", port: 1030, protocol: "TCP" },
+        ],
+    },
 };
 /** A Service its team runs in its own namespace: mesh-dr wires DR for it and deploys nothing. */
 const BILLING = { name: "billing", port: 8080, namespace: "payments", podLabels: { app: "billing" } };
@@ -63,8 +87,10 @@ function replacesOrDeletes(ops: Ops): string[] {
 function programAt(commit: string): void {
     const known = spawnSync("git", ["-C", ROOT, "cat-file", "-e", `${commit}^{commit}`]);
     if (known.status !== 0) {
-        throw new Error(`commit ${commit} (the program before services) is not in the history of ${ROOT}: ` +
-            "the upgrade case needs it; fetch the full history (git fetch --unshallow) and run again");
+        throw new Error(
+            `commit ${commit} (the program before services) is not in the history of ${ROOT}: ` +
+                "the upgrade case needs it; fetch the full history (git fetch --unshallow) and run again",
+        );
     }
     for (const f of PROJECT_FILES) fs.rmSync(path.join(project.dir, f), { recursive: true, force: true });
     const tar = execFileSync("git", ["-C", ROOT, "archive", commit, ...PROJECT_FILES], { maxBuffer: 64 << 20 });
@@ -73,8 +99,16 @@ function programAt(commit: string): void {
 
 /** Our objects (by label) on every cluster, `cluster Kind namespace/name` → uid. */
 function ourObjects(): Map<string, string> {
-    return new Map(CLUSTERS.flatMap(c => sandbox.get(c, [OUR_KINDS, "-A", "-l", MANAGED]).items
-        .map((o: any) => [`${c} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`, o.metadata.uid] as const)));
+    return new Map(
+        CLUSTERS.flatMap(c =>
+            sandbox
+                .get(c, [OUR_KINDS, "-A", "-l", MANAGED])
+                .items.map(
+                    (o: any) =>
+                        [`${c} ${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`, o.metadata.uid] as const,
+                ),
+        ),
+    );
 }
 
 /** `kubectl get -o json` with managedFields (which kubectl leaves out unless asked). */
@@ -82,7 +116,8 @@ function withManagers(cluster: string, args: string[]): any {
     return JSON.parse(sandbox.kubectl(cluster, ["get", ...args, "-o", "json", "--show-managed-fields"]));
 }
 
-const managers = (o: any): string[] => (o.metadata.managedFields ?? []).map((f: any) => `${f.manager} ${f.operation}`).sort();
+const managers = (o: any): string[] =>
+    (o.metadata.managedFields ?? []).map((f: any) => `${f.manager} ${f.operation}`).sort();
 
 /** The billing team's own objects in a zone, as they must stay: resourceVersion, spec, field managers. */
 function billingWorkload(zone: string) {
@@ -97,13 +132,36 @@ function deployBilling(zone: string): void {
     const labels = BILLING.podLabels;
     const objects = [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: BILLING.namespace } },
-        { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: BILLING.name, namespace: BILLING.namespace, labels }, spec: {
-            replicas: 1, selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name: "billing", image: "registry.example/billing:1.4.2", ports: [{ name: "http", containerPort: 8080 }] }] } },
-        } },
-        { apiVersion: "v1", kind: "Service", metadata: { name: BILLING.name, namespace: BILLING.namespace, labels }, spec: {
-            selector: labels, ports: [{ name: "http", port: BILLING.port, targetPort: "http", appProtocol: "http" }],
-        } },
+        {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: BILLING.name, namespace: BILLING.namespace, labels },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        containers: [
+                            {
+                                name: "billing",
+                                image: "registry.example/billing:1.4.2",
+                                ports: [{ name: "http", containerPort: 8080 }],
+                            },
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: BILLING.name, namespace: BILLING.namespace, labels },
+            spec: {
+                selector: labels,
+                ports: [{ name: "http", port: BILLING.port, targetPort: "http", appProtocol: "http" }],
+            },
+        },
     ];
     sandbox.kubectl(zone, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
 }
@@ -123,29 +181,38 @@ describe("mesh-dr:services against real kube-apiservers", () => {
         programAt(BEFORE_SERVICES);
         await up();
         // The control: the old program ran (no NetworkPolicy, an MMZS selecting by display name only).
-        for (const zone of ZONES) expect(sandbox.get(zone, ["-n", "kong", "networkpolicy", "echo"]), zone).toBeUndefined();
-        expect(sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "echo"]).spec.selector.meshService.matchLabels)
-            .toEqual({ "kuma.io/display-name": "echo" });
+        for (const zone of ZONES)
+            expect(sandbox.get(zone, ["-n", "kong", "networkpolicy", "echo"]), zone).toBeUndefined();
+        expect(
+            sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "echo"]).spec.selector.meshService
+                .matchLabels,
+        ).toEqual({ "kuma.io/display-name": "echo" });
         const before = ourObjects();
 
         project.copyProgram();
         const ops = await preview();
         expect(replacesOrDeletes(ops)).toEqual([]);
-        expect(ops.changes()).toEqual([
-            ...ZONES.map(z => `create kubernetes:networking.k8s.io/v1:NetworkPolicy ${z}-echo`),
-            ...ZONES.map(z => `update kubernetes:apps/v1:Deployment ${z}-echo`),
-            "update kubernetes:kuma.io/v1alpha1:MeshMultiZoneService echo-mmzs",
-            "update kubernetes:kuma.io/v1alpha1:MeshTrafficPermission echo-gateways-only",
-        ].sort());
+        expect(ops.changes()).toEqual(
+            [
+                ...ZONES.map(z => `create kubernetes:networking.k8s.io/v1:NetworkPolicy ${z}-echo`),
+                ...ZONES.map(z => `update kubernetes:apps/v1:Deployment ${z}-echo`),
+                "update kubernetes:kuma.io/v1alpha1:MeshMultiZoneService echo-mmzs",
+                "update kubernetes:kuma.io/v1alpha1:MeshTrafficPermission echo-gateways-only",
+            ].sort(),
+        );
 
         const applied = await up();
         expect(replacesOrDeletes(applied.ops)).toEqual([]);
         // Every object the old program made is the same object (uid) after the upgrade; new: the NetworkPolicies only.
         const after = ourObjects();
         expect([...before].filter(([key, uid]) => after.get(key) !== uid).map(([key]) => key)).toEqual([]);
-        expect([...after.keys()].filter(key => !before.has(key)).sort()).toEqual(ZONES.map(z => `${z} NetworkPolicy kong/echo`));
-        expect(sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "echo"]).spec.selector.meshService.matchLabels)
-            .toEqual({ "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" });
+        expect([...after.keys()].filter(key => !before.has(key)).sort()).toEqual(
+            ZONES.map(z => `${z} NetworkPolicy kong/echo`),
+        );
+        expect(
+            sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "echo"]).spec.selector.meshService
+                .matchLabels,
+        ).toEqual({ "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" });
         expect((await preview()).changes()).toEqual([]);
     });
 
@@ -155,13 +222,20 @@ describe("mesh-dr:services against real kube-apiservers", () => {
         const existing: Record<string, ReturnType<typeof billingWorkload>> = {};
         const namespaceLabels: Record<string, Record<string, string> | undefined> = {};
         for (const zone of ZONES) {
-            ({ value: existing[zone] } = await eventually(`${zone}: billing's Deployment Available and settled`, async () => {
-                const dep = sandbox.get(zone, ["-n", BILLING.namespace, "deployment", BILLING.name]);
-                if (dep.status?.conditions?.find((c: any) => c.type === "Available")?.status !== "True" || dep.status.observedGeneration !== dep.metadata.generation) return undefined;
-                const first = billingWorkload(zone);
-                await new Promise(r => setTimeout(r, 1000));
-                return JSON.stringify(billingWorkload(zone)) === JSON.stringify(first) ? first : undefined;
-            }));
+            ({ value: existing[zone] } = await eventually(
+                `${zone}: billing's Deployment Available and settled`,
+                async () => {
+                    const dep = sandbox.get(zone, ["-n", BILLING.namespace, "deployment", BILLING.name]);
+                    if (
+                        dep.status?.conditions?.find((c: any) => c.type === "Available")?.status !== "True" ||
+                        dep.status.observedGeneration !== dep.metadata.generation
+                    )
+                        return undefined;
+                    const first = billingWorkload(zone);
+                    await new Promise(r => setTimeout(r, 1000));
+                    return JSON.stringify(billingWorkload(zone)) === JSON.stringify(first) ? first : undefined;
+                },
+            ));
             namespaceLabels[zone] = sandbox.get(zone, ["namespace", BILLING.namespace]).metadata.labels;
             expect(namespaceLabels[zone]?.[INJECTION], zone).toBeUndefined();
         }
@@ -176,47 +250,87 @@ describe("mesh-dr:services against real kube-apiservers", () => {
         for (const zone of ZONES) {
             const bridge = sandbox.get(zone, ["-n", "kong", "service", "billing-mmzs-service"]);
             expect(bridge.spec, zone).toMatchObject({ type: "ExternalName", externalName: "billing.mzsvc.mesh.local" });
-            expect(bridge.spec.ports.map((p: any) => p.port), zone).toEqual([BILLING.port]);
+            expect(
+                bridge.spec.ports.map((p: any) => p.port),
+                zone,
+            ).toEqual([BILLING.port]);
             const route = sandbox.get(zone, ["-n", "kong", "httproutes.gateway.networking.k8s.io", "billing"]);
             expect(route.spec.parentRefs[0], zone).toMatchObject({ kind: "Gateway", name: "kong" });
             expect(route.spec.rules, zone).toHaveLength(1);
             expect(route.spec.rules[0].matches, zone).toEqual([{ path: { type: "PathPrefix", value: "/billing" } }]);
-            expect(route.spec.rules[0].backendRefs, zone).toMatchObject([{ name: "billing-mmzs-service", port: BILLING.port }]);
-            expect(sandbox.get(zone, ["namespace", BILLING.namespace]).metadata.labels[INJECTION], zone).toBe("enabled");
+            expect(route.spec.rules[0].backendRefs, zone).toMatchObject([
+                { name: "billing-mmzs-service", port: BILLING.port },
+            ]);
+            expect(sandbox.get(zone, ["namespace", BILLING.namespace]).metadata.labels[INJECTION], zone).toBe(
+                "enabled",
+            );
             // echo's workload beside it, deployed as before (NetworkPolicy included).
             expect(sandbox.get(zone, ["-n", "kong", "deployment", "echo"]).spec.replicas, zone).toBe(2);
             expect(sandbox.get(zone, ["-n", "kong", "networkpolicy", "echo"]), zone).toBeDefined();
             // Nothing of billing's workload changed, and the program holds no field of it.
             expect(billingWorkload(zone), zone).toEqual(existing[zone]);
-            for (const { managers: m } of existing[zone]) expect(m.filter(x => /pulumi/i.test(x)), zone).toEqual([]);
+            for (const { managers: m } of existing[zone])
+                expect(
+                    m.filter(x => /pulumi/i.test(x)),
+                    zone,
+                ).toEqual([]);
             // The control for that: the program's field manager does show on the namespace it labelled.
-            expect(managers(withManagers(zone, ["namespace", BILLING.namespace])).some(x => /pulumi/i.test(x)), zone).toBe(true);
+            expect(
+                managers(withManagers(zone, ["namespace", BILLING.namespace])).some(x => /pulumi/i.test(x)),
+                zone,
+            ).toBe(true);
         }
 
         const mmzs = sandbox.get("global", ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io", "billing"]);
         expect(mmzs.metadata.labels["kuma.io/mesh"]).toBe("default");
         expect(mmzs.spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "billing", "k8s.kuma.io/namespace": BILLING.namespace } } },
+            selector: {
+                meshService: {
+                    matchLabels: { "kuma.io/display-name": "billing", "k8s.kuma.io/namespace": BILLING.namespace },
+                },
+            },
             ports: [{ port: BILLING.port, name: "http", appProtocol: "http" }],
         });
         const envoyCluster = "default_billing_kong-mesh-system__mzsvc_8080";
-        const globalOfBilling = sandbox.get("global", [OUR_KINDS, "-n", SYSTEM_NS, "-l", MANAGED]).items.filter((o: any) => o.metadata.name.startsWith("billing"));
-        expect(globalOfBilling.map((o: any) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-            "MeshMultiZoneService/billing", "MeshTrafficPermission/billing-gateways-only", `MeshProxyPatch/billing-${HEALTH_CHECK_PATCH_SUFFIX}`,
-            ...Object.entries(FAILOVER_POLICY_KINDS).map(([kind, suffix]) => `${kind}/billing-${suffix}`),
-        ].sort());
+        const globalOfBilling = sandbox
+            .get("global", [OUR_KINDS, "-n", SYSTEM_NS, "-l", MANAGED])
+            .items.filter((o: any) => o.metadata.name.startsWith("billing"));
+        expect(globalOfBilling.map((o: any) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+            [
+                "MeshMultiZoneService/billing",
+                "MeshTrafficPermission/billing-gateways-only",
+                `MeshProxyPatch/billing-${HEALTH_CHECK_PATCH_SUFFIX}`,
+                ...Object.entries(FAILOVER_POLICY_KINDS).map(([kind, suffix]) => `${kind}/billing-${suffix}`),
+            ].sort(),
+        );
         for (const o of globalOfBilling.filter((p: any) => Object.keys(FAILOVER_POLICY_KINDS).includes(p.kind))) {
-            expect(o.spec.to[0].targetRef, o.kind).toEqual({ kind: "MeshMultiZoneService", labels: { "kuma.io/display-name": "billing" } });
+            expect(o.spec.to[0].targetRef, o.kind).toEqual({
+                kind: "MeshMultiZoneService",
+                labels: { "kuma.io/display-name": "billing" },
+            });
         }
-        expect(JSON.stringify(globalOfBilling.find((o: any) => o.kind === "MeshProxyPatch").spec)).toContain(envoyCluster);
-        expect(globalOfBilling.find((o: any) => o.kind === "MeshTrafficPermission").spec.targetRef)
-            .toEqual({ kind: "Dataplane", labels: { app: "billing", "k8s.kuma.io/namespace": BILLING.namespace } });
+        expect(JSON.stringify(globalOfBilling.find((o: any) => o.kind === "MeshProxyPatch").spec)).toContain(
+            envoyCluster,
+        );
+        expect(globalOfBilling.find((o: any) => o.kind === "MeshTrafficPermission").spec.targetRef).toEqual({
+            kind: "Dataplane",
+            labels: { app: "billing", "k8s.kuma.io/namespace": BILLING.namespace },
+        });
 
         expect(result.outputs.services.value.billing).toEqual({
-            name: "billing", namespace: BILLING.namespace, hostname: "billing.mzsvc.mesh.local", port: BILLING.port,
-            envoyCluster, routes: ["/billing"], deployed: false,
+            name: "billing",
+            namespace: BILLING.namespace,
+            hostname: "billing.mzsvc.mesh.local",
+            port: BILLING.port,
+            envoyCluster,
+            routes: ["/billing"],
+            deployed: false,
         });
-        expect(result.outputs.services.value.echo).toMatchObject({ namespace: "kong", hostname: "echo.mzsvc.mesh.local", deployed: true });
+        expect(result.outputs.services.value.echo).toMatchObject({
+            namespace: "kong",
+            hostname: "echo.mzsvc.mesh.local",
+            deployed: true,
+        });
         expect((await preview()).changes()).toEqual([]);
 
         const destroyed = await (await project.open()).destroy();
@@ -225,16 +339,22 @@ describe("mesh-dr:services against real kube-apiservers", () => {
         for (const zone of ZONES) {
             expect(billingWorkload(zone), zone).toEqual(existing[zone]);
             // The namespace stays its team's, with the labels it had: the injection label given back.
-            expect(sandbox.get(zone, ["namespace", BILLING.namespace]).metadata.labels, zone).toEqual(namespaceLabels[zone]);
+            expect(sandbox.get(zone, ["namespace", BILLING.namespace]).metadata.labels, zone).toEqual(
+                namespaceLabels[zone],
+            );
         }
     });
 
     it("bad services config: up fails before anything is sent, naming the keys and the fix, no stack trace", async () => {
         const cases: [Record<string, unknown>, string][] = [
-            [{ services: [ECHO, { ...BILLING, routes: ["/billing", "/echo/"] }] },
-                'mesh-dr:services[1].routes[1]: "/echo/" is claimed by service echo too. Fix: give each path prefix to one service'],
-            [{ services: [ECHO, BILLING], echo: { replicas: 3 } },
-                'mesh-dr:echo: {"replicas":3} sets the walkthrough echo, and services is set too. Fix: move it into services as {name: echo, '],
+            [
+                { services: [ECHO, { ...BILLING, routes: ["/billing", "/echo/"] }] },
+                'mesh-dr:services[1].routes[1]: "/echo/" is claimed by service echo too. Fix: give each path prefix to one service',
+            ],
+            [
+                { services: [ECHO, BILLING], echo: { replicas: 3 } },
+                'mesh-dr:echo: {"replicas":3} sets the walkthrough echo, and services is set too. Fix: move it into services as {name: echo, ',
+            ],
         ];
         for (const [extra, said] of cases) {
             project.configure(TWO_ZONES, extra);

@@ -16,7 +16,15 @@ const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
 export const SYSTEM_NS = DEFAULTS.systemNamespace;
 
 /** What the program sends for one stack: the files `pulumi` needs to run it. */
-export const PROJECT_FILES = ["index.ts", "components", "zones", "Pulumi.yaml", "package.json", "tsconfig.json", "tsconfig.pulumi.json"];
+export const PROJECT_FILES = [
+    "index.ts",
+    "components",
+    "zones",
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.pulumi.json",
+];
 
 /** A sandbox of its own (directory and ports), so a user's `npm start` sandbox is left alone. */
 export class Sandbox {
@@ -24,16 +32,26 @@ export class Sandbox {
      * `kuma: false` runs the clusters without Kuma control planes (SANDBOX_KUMA=0); `globalMode:
      * "universal"` runs the global one in Universal mode (SANDBOX_GLOBAL_MODE).
      */
-    constructor(readonly dir: string, readonly portBase: number, readonly opts: { kuma?: boolean; globalMode?: "kubernetes" | "universal" } = {}) {}
+    constructor(
+        readonly dir: string,
+        readonly portBase: number,
+        readonly opts: { kuma?: boolean; globalMode?: "kubernetes" | "universal" } = {},
+    ) {}
 
     private env(): NodeJS.ProcessEnv {
-        return { ...process.env, SANDBOX_DIR: this.dir, SANDBOX_PORT_BASE: String(this.portBase), SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1",
-            SANDBOX_GLOBAL_MODE: this.opts.globalMode ?? "kubernetes" };
+        return {
+            ...process.env,
+            SANDBOX_DIR: this.dir,
+            SANDBOX_PORT_BASE: String(this.portBase),
+            SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1",
+            SANDBOX_GLOBAL_MODE: this.opts.globalMode ?? "kubernetes",
+        };
     }
 
     run(...args: string[]): string {
         const r = spawnSync("bash", [SANDBOX, ...args], { env: this.env(), encoding: "utf8", timeout: 10 * 60_000 });
-        if (r.status !== 0) throw new Error(`sandbox.sh ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+        if (r.status !== 0)
+            throw new Error(`sandbox.sh ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
         return r.stdout;
     }
 
@@ -54,8 +72,11 @@ export class Sandbox {
 
     /** kumactl pointed at the cluster's control plane (with its token, where it wants one). */
     kumactl(cluster: string, args: string[], input?: string): string {
-        return execFileSync("kumactl", ["--config-file", path.join(this.dir, cluster, "kuma", "kumactl.yaml"), ...args],
-            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+        return execFileSync(
+            "kumactl",
+            ["--config-file", path.join(this.dir, cluster, "kuma", "kumactl.yaml"), ...args],
+            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 },
+        );
     }
 
     /** How the stack reaches a Universal global control plane's API: HTTPS, the sandbox CA, an admin token. */
@@ -70,8 +91,12 @@ export class Sandbox {
 
     /** kubectl as the cluster's Kuma control plane itself (the identity its webhooks let through). */
     kubectlAsControlPlane(cluster: string, args: string[], input?: string): string {
-        return execFileSync("kubectl", ["--kubeconfig", path.join(this.dir, cluster, "kuma", "kubeconfig"), ...args],
-            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+        return execFileSync("kubectl", ["--kubeconfig", path.join(this.dir, cluster, "kuma", "kubeconfig"), ...args], {
+            encoding: "utf8",
+            input,
+            stdio: ["pipe", "pipe", "pipe"],
+            timeout: 60_000,
+        });
     }
 
     /**
@@ -82,16 +107,61 @@ export class Sandbox {
         const pki = path.join(this.dir, cluster, "pki");
         const dir = fs.mkdtempSync(path.join(this.dir, cluster, `user-${user}-`));
         const [key, csr, crt] = ["key", "csr", "crt"].map(ext => path.join(dir, `${user}.${ext}`));
-        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key, "-out", csr, "-subj", `/O=${group}/CN=${user}`, "-config", path.join(pki, "openssl.cnf")], { stdio: "pipe" });
-        execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", path.join(pki, "ca.crt"), "-CAkey", path.join(pki, "ca.key"),
-            "-set_serial", `0x${Date.now().toString(16)}`, "-days", "1", "-extfile", path.join(pki, "openssl.cnf"),
-            "-extensions", "v3_client", "-out", crt], { stdio: "pipe" });
+        execFileSync(
+            "openssl",
+            [
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                key,
+                "-out",
+                csr,
+                "-subj",
+                `/O=${group}/CN=${user}`,
+                "-config",
+                path.join(pki, "openssl.cnf"),
+            ],
+            { stdio: "pipe" },
+        );
+        execFileSync(
+            "openssl",
+            [
+                "x509",
+                "-req",
+                "-in",
+                csr,
+                "-CA",
+                path.join(pki, "ca.crt"),
+                "-CAkey",
+                path.join(pki, "ca.key"),
+                "-set_serial",
+                `0x${Date.now().toString(16)}`,
+                "-days",
+                "1",
+                "-extfile",
+                path.join(pki, "openssl.cnf"),
+                "-extensions",
+                "v3_client",
+                "-out",
+                crt,
+            ],
+            { stdio: "pipe" },
+        );
         const admin = YAML.parse(fs.readFileSync(this.kubeconfig(cluster), "utf8"));
-        admin.users = [{ name: user, user: {
-            "client-certificate-data": fs.readFileSync(crt).toString("base64"),
-            "client-key-data": fs.readFileSync(key).toString("base64"),
-        } }];
+        admin.users = [
+            {
+                name: user,
+                user: {
+                    "client-certificate-data": fs.readFileSync(crt).toString("base64"),
+                    "client-key-data": fs.readFileSync(key).toString("base64"),
+                },
+            },
+        ];
         admin.contexts[0].context.user = user;
         const kubeconfig = path.join(dir, "kubeconfig");
         fs.writeFileSync(kubeconfig, YAML.stringify(admin), { mode: 0o600 });
@@ -99,13 +169,20 @@ export class Sandbox {
     }
 
     kubectl(cluster: string, args: string[], input?: string): string {
-        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), ...args],
-            { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+        return execFileSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), ...args], {
+            encoding: "utf8",
+            input,
+            stdio: ["pipe", "pipe", "pipe"],
+            timeout: 60_000,
+        });
     }
 
     /** `kubectl get -o json`, or undefined when the object does not exist. */
     get(cluster: string, args: string[]): any {
-        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), "get", ...args, "-o", "json"], { encoding: "utf8", timeout: 60_000 });
+        const r = spawnSync("kubectl", ["--kubeconfig", this.kubeconfig(cluster), "get", ...args, "-o", "json"], {
+            encoding: "utf8",
+            timeout: 60_000,
+        });
         if (r.status !== 0) {
             if (/NotFound|not found/.test(r.stderr)) return undefined;
             throw new Error(`kubectl get ${args.join(" ")} on ${cluster}: ${r.stderr}`);
@@ -114,7 +191,11 @@ export class Sandbox {
     }
 }
 
-export interface Zone { name: string; routeBackend?: string; echoReplicas?: number }
+export interface Zone {
+    name: string;
+    routeBackend?: string;
+    echoReplicas?: number;
+}
 
 /** A copy of the project in a temp dir whose `Pulumi.e2e.yaml` the tests rewrite. */
 export class Project {
@@ -124,7 +205,10 @@ export class Project {
     readonly stackName = "e2e";
     private stack?: Stack;
 
-    constructor(readonly sandbox: Sandbox, root: string) {
+    constructor(
+        readonly sandbox: Sandbox,
+        root: string,
+    ) {
         this.dir = path.join(root, "project");
         fs.mkdirSync(this.dir, { recursive: true });
         this.copyProgram();
@@ -180,16 +264,20 @@ export class Project {
 /** Resource operations an engine run reported, as `op type name` (steps that change nothing left out). */
 export class Ops {
     readonly events: EngineEvent[] = [];
-    readonly onEvent = (e: EngineEvent) => { this.events.push(e); };
+    readonly onEvent = (e: EngineEvent) => {
+        this.events.push(e);
+    };
 
     changes(): string[] {
-        return this.events.flatMap(e => {
-            const m = e.resourcePreEvent?.metadata;
-            // The stack resource itself is created on a first run; it is not an object of ours.
-            if (!m || m.op === "same" || (m.op as OpType) === "read" || m.type === "pulumi:pulumi:Stack") return [];
-            const name = m.urn.split("::").pop();
-            return [`${m.op} ${m.type} ${name}`];
-        }).sort();
+        return this.events
+            .flatMap(e => {
+                const m = e.resourcePreEvent?.metadata;
+                // The stack resource itself is created on a first run; it is not an object of ours.
+                if (!m || m.op === "same" || (m.op as OpType) === "read" || m.type === "pulumi:pulumi:Stack") return [];
+                const name = m.urn.split("::").pop();
+                return [`${m.op} ${m.type} ${name}`];
+            })
+            .sort();
     }
 
     /** Every diagnostic the engine printed, to find error messages in. */
@@ -216,8 +304,12 @@ export function tempRoot(): string {
  * Polls `check` until it returns a value other than undefined (control planes converge on their
  * own clock); fails after `timeoutMs` with what was seen last. Returns the value and when.
  */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined,
-    timeoutMs = 120_000, everyMs = 250): Promise<{ value: T; ms: number }> {
+export async function eventually<T>(
+    what: string,
+    check: () => Promise<T | undefined> | T | undefined,
+    timeoutMs = 120_000,
+    everyMs = 250,
+): Promise<{ value: T; ms: number }> {
     const start = Date.now();
     let last: unknown;
     for (;;) {
@@ -228,7 +320,9 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
             last = e;
         }
         if (Date.now() - start > timeoutMs) {
-            throw new Error(`${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${String((last as Error).message ?? last)})` : ""}`);
+            throw new Error(
+                `${what}: not within ${timeoutMs / 1000}s${last ? ` (last error: ${String((last as Error).message ?? last)})` : ""}`,
+            );
         }
         await new Promise(r => setTimeout(r, everyMs));
     }
@@ -266,18 +360,31 @@ export function dr(argv: string[]): { code: number | null; stdout: string; stder
 export async function drStatusReady(project: Project): Promise<StatusReport> {
     const want = ["zone1 ready, gateway 0:zone1 1:zone2", "zone2 ready, gateway 0:zone2 1:zone1"];
     // The gateways' configs settle on their own clock after the stand-ins appear.
-    const { value: report } = await eventually(`dr status: ${want.join("; ")}`, () => {
-        const r = dr(["status", "--stack", project.stackName, "--dir", project.dir, "--json", "--no-preview"]);
-        let report: StatusReport;
-        try {
-            report = JSON.parse(r.stdout);
-        } catch {
-            throw new Error(`exit ${r.code}: ${r.stdout}${r.stderr}`);
-        }
-        const seen = report.zones.map(z => `${z.zone} ${z.checks.filter(c => !c.ok).map(c => `not ${c.name}: ${c.detail}`).join(", ") || "ready"}, ` +
-            `gateway ${z.checks.find(c => c.name === "gateway")?.detail}`);
-        if (r.code !== 0 || JSON.stringify(seen) !== JSON.stringify(want)) throw new Error(`exit ${r.code}, seen ${seen.join("; ")}`);
-        return report;
-    }, 120_000, 2000);
+    const { value: report } = await eventually(
+        `dr status: ${want.join("; ")}`,
+        () => {
+            const r = dr(["status", "--stack", project.stackName, "--dir", project.dir, "--json", "--no-preview"]);
+            let report: StatusReport;
+            try {
+                report = JSON.parse(r.stdout);
+            } catch {
+                throw new Error(`exit ${r.code}: ${r.stdout}${r.stderr}`);
+            }
+            const seen = report.zones.map(
+                z =>
+                    `${z.zone} ${
+                        z.checks
+                            .filter(c => !c.ok)
+                            .map(c => `not ${c.name}: ${c.detail}`)
+                            .join(", ") || "ready"
+                    }, ` + `gateway ${z.checks.find(c => c.name === "gateway")?.detail}`,
+            );
+            if (r.code !== 0 || JSON.stringify(seen) !== JSON.stringify(want))
+                throw new Error(`exit ${r.code}, seen ${seen.join("; ")}`);
+            return report;
+        },
+        120_000,
+        2000,
+    );
     return report;
 }

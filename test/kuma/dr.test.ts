@@ -24,12 +24,21 @@ const ZONES = [{ name: "zone1" }, { name: "zone2" }];
 const marker = () => markerPath(project.dir, project.stackName);
 
 /** The tool's command line for the e2e stack. */
-const args = (command: string, ...rest: string[]) => [command, "--stack", project.stackName, "--dir", project.dir, ...rest];
+const args = (command: string, ...rest: string[]) => [
+    command,
+    "--stack",
+    project.stackName,
+    "--dir",
+    project.dir,
+    ...rest,
+];
 
 function startDr(argv: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> } {
     const child = spawn("node", [...DR_CLI, ...argv], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
-    child.stderr!.on("data", d => { stderr += d; });
+    child.stderr!.on("data", d => {
+        stderr += d;
+    });
     child.stdout!.resume();
     return { child, done: new Promise(resolve => child.on("exit", code => resolve({ code, stderr }))) };
 }
@@ -57,7 +66,12 @@ async function drillZone1(fault: string, ...extra: string[]): Promise<DrillRepor
     expect(r.stdout).toContain(`report: ${path.join(out, "report.html")}`);
     expect(fs.existsSync(marker()), "no fault marker left").toBe(false);
     // Restored, as the API servers hold it (and the deployment ready again).
-    await eventually("zone1's echo ready again", () => sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).status.readyReplicas === before.replicas || undefined);
+    await eventually(
+        "zone1's echo ready again",
+        () =>
+            sandbox.get("zone1", ["-n", "kong", "deployment", "echo"]).status.readyReplicas === before.replicas ||
+            undefined,
+    );
     expect(zone1State()).toEqual(before);
     const report: DrillReport = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
     expect(report).toMatchObject({ zone: "zone1", fault, problems: [] });
@@ -66,7 +80,7 @@ async function drillZone1(fault: string, ...extra: string[]): Promise<DrillRepor
     const page = await renderPage(path.join(out, "report.html"), { ids: ["failover", "recovery"] });
     expect(page.errors).toEqual([]);
     expect(page.rendered).toBe("yes");
-    const secs = (ms?: number) => ms === undefined ? "not observed" : `${(ms / 1000).toFixed(2)} s`;
+    const secs = (ms?: number) => (ms === undefined ? "not observed" : `${(ms / 1000).toFixed(2)} s`);
     expect(page.text).toEqual({ failover: secs(report.failoverMs), recovery: secs(report.recoveryMs) });
     for (const lane of chartData(report).lanes) {
         expect(page.datasets.find(d => d.label === lane.label)?.data, lane.label).toEqual(lane.points);
@@ -121,22 +135,35 @@ describe("the DR tool against real Kuma control planes", () => {
         expect(r.failoverMs).toBeUndefined();
         expect(r.notes.join(" ")).toContain("as expected: its control plane is down with it");
         // During the outage zone1's own gateway had no readable config: its control plane was frozen.
-        expect(r.samples.some(s => s.gateway === "zone1" && s.listing === null && s.t > r.faultAt && s.t < r.restoredAt)).toBe(true);
-        expect(sandbox.run("status")).toMatch(/^zone1 .*running=etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,kuma-cp /m);
+        expect(
+            r.samples.some(s => s.gateway === "zone1" && s.listing === null && s.t > r.faultAt && s.t < r.restoredAt),
+        ).toBe(true);
+        expect(sandbox.run("status")).toMatch(
+            /^zone1 .*running=etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kwok,kuma-cp /m,
+        );
     });
 
     it("an interrupted drill: Ctrl-C restores at once; a killed one leaves a fault that status reports and the next run repairs first", async () => {
         const waitForMarker = (run: ReturnType<typeof startDr>) => {
             let ended: string | undefined;
-            void run.done.then(r => { ended = `the drill ended first (exit ${r.code}): ${r.stderr}`; });
-            return eventually("the fault marker", () => {
-                if (fs.existsSync(marker())) return true;
-                if (ended) throw new Error(ended);
-                return undefined;
-            }, 120_000, 100);
+            void run.done.then(r => {
+                ended = `the drill ended first (exit ${r.code}): ${r.stderr}`;
+            });
+            return eventually(
+                "the fault marker",
+                () => {
+                    if (fs.existsSync(marker())) return true;
+                    if (ended) throw new Error(ended);
+                    return undefined;
+                },
+                120_000,
+                100,
+            );
         };
 
-        const interrupted = startDr(args("drill", "--zone", "zone1", "--fault", "echo", "--out", path.join(root, "reports", "int")));
+        const interrupted = startDr(
+            args("drill", "--zone", "zone1", "--fault", "echo", "--out", path.join(root, "reports", "int")),
+        );
         await waitForMarker(interrupted);
         interrupted.child.kill("SIGINT");
         const i = await interrupted.done;
@@ -146,36 +173,78 @@ describe("the DR tool against real Kuma control planes", () => {
         expect(zone1State()).toEqual(before);
 
         // A zone drill holds its fault (the control planes keep the zone): killed while zone1 is down.
-        const killed = startDr(args("drill", "--zone", "zone1", "--fault", "zone", "--hold", "300", "--out", path.join(root, "reports", "killed")));
+        const killed = startDr(
+            args(
+                "drill",
+                "--zone",
+                "zone1",
+                "--fault",
+                "zone",
+                "--hold",
+                "300",
+                "--out",
+                path.join(root, "reports", "killed"),
+            ),
+        );
         await waitForMarker(killed);
-        await eventually("zone1's API server down", () => spawnSync("kubectl", ["--kubeconfig", sandbox.kubeconfig("zone1"), "get", "--raw", "/readyz", "--request-timeout=2s"]).status !== 0 || undefined, 120_000, 500);
+        await eventually(
+            "zone1's API server down",
+            () =>
+                spawnSync("kubectl", [
+                    "--kubeconfig",
+                    sandbox.kubeconfig("zone1"),
+                    "get",
+                    "--raw",
+                    "/readyz",
+                    "--request-timeout=2s",
+                ]).status !== 0 || undefined,
+            120_000,
+            500,
+        );
         killed.child.kill("SIGKILL");
         await killed.done;
         expect(fs.existsSync(marker()), "a killed drill cannot clean up").toBe(true);
         // Nor delete its temp dir (which holds the kubeconfigs when the stack has their contents).
-        const killedRunsDir = () => fs.readdirSync(os.tmpdir()).filter(d => d.startsWith(`${TEMP_PREFIX}${killed.child.pid}-`));
+        const killedRunsDir = () =>
+            fs.readdirSync(os.tmpdir()).filter(d => d.startsWith(`${TEMP_PREFIX}${killed.child.pid}-`));
         expect(killedRunsDir()).toHaveLength(1);
 
-        const notReady = await eventually("status not ready", () => {
-            const r = dr(args("status", "--json", "--no-preview"));
-            const report = JSON.parse(r.stdout) as StatusReport;
-            return r.code === 1 && !report.ready && report.zones.some(z => !z.ready) ? report : undefined;
-        }, 120_000, 2000);
-        expect(notReady.value.zones.find(z => z.zone === "zone1")!.checks.find(c => c.name === "cluster")).toMatchObject({ ok: false, detail: "API server unreachable" });
+        const notReady = await eventually(
+            "status not ready",
+            () => {
+                const r = dr(args("status", "--json", "--no-preview"));
+                const report = JSON.parse(r.stdout) as StatusReport;
+                return r.code === 1 && !report.ready && report.zones.some(z => !z.ready) ? report : undefined;
+            },
+            120_000,
+            2000,
+        );
+        expect(
+            notReady.value.zones.find(z => z.zone === "zone1")!.checks.find(c => c.name === "cluster"),
+        ).toMatchObject({ ok: false, detail: "API server unreachable" });
         expect(killedRunsDir(), "the next run deletes a dead run's temp dir").toEqual([]);
 
-        const next = dr(args("drill", "--zone", "zone2", "--fault", "echo", "--out", path.join(root, "reports", "next")));
+        const next = dr(
+            args("drill", "--zone", "zone2", "--fault", "echo", "--out", path.join(root, "reports", "next")),
+        );
         expect(next.code, next.stderr).toBe(0);
         expect(next.stderr).toContain("a drill left fault zone in zone zone1");
-        expect(next.stderr.indexOf("restored zone in zone zone1")).toBeLessThan(next.stderr.indexOf("fault echo in zone zone2"));
+        expect(next.stderr.indexOf("restored zone in zone zone1")).toBeLessThan(
+            next.stderr.indexOf("fault echo in zone zone2"),
+        );
         expect(zone1State()).toEqual(before);
     });
 
     it("status: ready again after every drill, and a preview finds nothing to change", async () => {
-        const { value } = await eventually("status ready", () => {
-            const r = dr(args("status", "--json"));
-            return r.code === 0 ? JSON.parse(r.stdout) as StatusReport : undefined;
-        }, 180_000, 2000);
+        const { value } = await eventually(
+            "status ready",
+            () => {
+                const r = dr(args("status", "--json"));
+                return r.code === 0 ? (JSON.parse(r.stdout) as StatusReport) : undefined;
+            },
+            180_000,
+            2000,
+        );
         expect(value.pendingChanges).toBe(0);
         expect(value.zones.every(z => z.ready)).toBe(true);
     });

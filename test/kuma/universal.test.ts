@@ -9,7 +9,17 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_DATAPLANE } from "../../dr/kuma";
-import { Ops, Project, Sandbox, Zone, drStatusReady, eventually, failure, mmzsStatusListsZones, tempRoot } from "../e2e/support";
+import {
+    Ops,
+    Project,
+    Sandbox,
+    Zone,
+    drStatusReady,
+    eventually,
+    failure,
+    mmzsStatusListsZones,
+    tempRoot,
+} from "../e2e/support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 25443, { globalMode: "universal" });
@@ -22,12 +32,28 @@ const OUR_LABEL = "app.kubernetes.io/managed-by=mesh-dr";
 const GLOBAL_OBJECTS: Record<string, { kind: string; collection: string; name: string }> = {
     "echo-mmzs": { kind: "MeshMultiZoneService", collection: "meshmultizoneservices", name: "echo" },
     "echo-health-check": { kind: "MeshHealthCheck", collection: "meshhealthchecks", name: "echo-health-check" },
-    "echo-circuit-breaker": { kind: "MeshCircuitBreaker", collection: "meshcircuitbreakers", name: "echo-circuit-breaker" },
+    "echo-circuit-breaker": {
+        kind: "MeshCircuitBreaker",
+        collection: "meshcircuitbreakers",
+        name: "echo-circuit-breaker",
+    },
     "echo-retry": { kind: "MeshRetry", collection: "meshretries", name: "echo-retry" },
     "echo-timeout": { kind: "MeshTimeout", collection: "meshtimeouts", name: "echo-timeout" },
-    "echo-load-balancing": { kind: "MeshLoadBalancingStrategy", collection: "meshloadbalancingstrategies", name: "echo-load-balancing" },
-    "echo-mmzs-health-check": { kind: "MeshProxyPatch", collection: "meshproxypatches", name: "echo-mmzs-health-check" },
-    "echo-gateways-only": { kind: "MeshTrafficPermission", collection: "meshtrafficpermissions", name: "echo-gateways-only" },
+    "echo-load-balancing": {
+        kind: "MeshLoadBalancingStrategy",
+        collection: "meshloadbalancingstrategies",
+        name: "echo-load-balancing",
+    },
+    "echo-mmzs-health-check": {
+        kind: "MeshProxyPatch",
+        collection: "meshproxypatches",
+        name: "echo-mmzs-health-check",
+    },
+    "echo-gateways-only": {
+        kind: "MeshTrafficPermission",
+        collection: "meshtrafficpermissions",
+        name: "echo-gateways-only",
+    },
 };
 
 /** Writes the stack file, then the API global as a secret (token included). */
@@ -37,10 +63,14 @@ async function onApiGlobal(extra: Record<string, unknown> = {}, api = sandbox.gl
 }
 
 /** One engine operation, with the events it reported. */
-async function run<K extends "preview" | "up" | "refresh" | "destroy">(op: K): Promise<{ ops: Ops; result: Awaited<ReturnType<Stack[K]>> }> {
+async function run<K extends "preview" | "up" | "refresh" | "destroy">(
+    op: K,
+): Promise<{ ops: Ops; result: Awaited<ReturnType<Stack[K]>> }> {
     const ops = new Ops();
     const stack = await project.open();
-    const result = await (stack[op] as (o: object) => Promise<Awaited<ReturnType<Stack[K]>>>).call(stack, { onEvent: ops.onEvent });
+    const result = await (stack[op] as (o: object) => Promise<Awaited<ReturnType<Stack[K]>>>).call(stack, {
+        onEvent: ops.onEvent,
+    });
     return { ops, result };
 }
 
@@ -56,19 +86,29 @@ function kumactlGet(collection: string, name: string): any {
 
 /** Our objects of one collection on the Universal CP, by name. */
 function oursOnApi(collection: string): string[] {
-    return onApi(collection).filter(o => o.labels?.["app.kubernetes.io/managed-by"] === "mesh-dr").map(o => o.name).sort();
+    return onApi(collection)
+        .filter(o => o.labels?.["app.kubernetes.io/managed-by"] === "mesh-dr")
+        .map(o => o.name)
+        .sort();
 }
 
 /** Our custom resources still on the Kubernetes global cluster, as `Kind/name`. */
 function oursOnGlobalCluster(): string[] {
     const kinds = [...new Set(Object.values(GLOBAL_OBJECTS).map(o => `${o.collection}.kuma.io`))].join(",");
-    return sandbox.get("global", [kinds, "-A", "-l", OUR_LABEL]).items.map((o: any) => `${o.kind}/${o.metadata.name}`).sort();
+    return sandbox
+        .get("global", [kinds, "-A", "-l", OUR_LABEL])
+        .items.map((o: any) => `${o.kind}/${o.metadata.name}`)
+        .sort();
 }
 
 beforeAll(() => {
     sandbox.run("up", "global", "zone1", "zone2");
     // The `global` cluster stands for a Kubernetes global CP's cluster: its Mesh, as that CP makes it.
-    sandbox.kubectl("global", ["apply", "-f", "-"], `{"apiVersion": "kuma.io/v1alpha1", "kind": "Mesh", "metadata": {"name": "${MESH}"}}`);
+    sandbox.kubectl(
+        "global",
+        ["apply", "-f", "-"],
+        `{"apiVersion": "kuma.io/v1alpha1", "kind": "Mesh", "metadata": {"name": "${MESH}"}}`,
+    );
     project.configure(ZONES);
 });
 
@@ -89,7 +129,9 @@ describe("a Universal global control plane, through Kuma's API", () => {
         await onApiGlobal({}, { ...sandbox.globalApi(), token: "not-a-token" });
         const refused = new Ops();
         const message = await failure(async () => (await project.open()).up({ onEvent: refused.onEvent }));
-        expect(message).toContain(`mesh-dr:global.api.token: "<token>" is refused by the global control plane (GET ${sandbox.globalApi().url}/meshes: 401`);
+        expect(message).toContain(
+            `mesh-dr:global.api.token: "<token>" is refused by the global control plane (GET ${sandbox.globalApi().url}/meshes: 401`,
+        );
         expect(message).toContain("Fix: set a valid token");
         expect(message).not.toContain("not-a-token");
         expect(refused.changes()).toEqual([]);
@@ -97,7 +139,9 @@ describe("a Universal global control plane, through Kuma's API", () => {
         await onApiGlobal({}, { ...sandbox.globalApi(), url: "https://127.0.0.1:25400" });
         const unreachable = new Ops();
         const said = await failure(async () => (await project.open()).up({ onEvent: unreachable.onEvent }));
-        expect(said).toContain('mesh-dr:global.api.url: "https://127.0.0.1:25400" cannot be reached (GET https://127.0.0.1:25400/meshes: connect ECONNREFUSED');
+        expect(said).toContain(
+            'mesh-dr:global.api.url: "https://127.0.0.1:25400" cannot be reached (GET https://127.0.0.1:25400/meshes: connect ECONNREFUSED',
+        );
         expect(unreachable.changes()).toEqual([]);
         // Nothing moved: the objects are still on the Kubernetes global, none on the API.
         expect(oursOnGlobalCluster()).toHaveLength(Object.keys(GLOBAL_OBJECTS).length);
@@ -110,11 +154,17 @@ describe("a Universal global control plane, through Kuma's API", () => {
         const { ops } = await run("preview");
         const changes = ops.changes();
         // The dynamic provider's plugin is a provider of its own, created once.
-        expect(changes.filter(c => c.startsWith("create "))).toEqual([...names.map(n => `create ${API_OBJECT} ${n}`),
-            "create pulumi:providers:pulumi-nodejs default"]);
+        expect(changes.filter(c => c.startsWith("create "))).toEqual([
+            ...names.map(n => `create ${API_OBJECT} ${n}`),
+            "create pulumi:providers:pulumi-nodejs default",
+        ]);
         const deleted = changes.filter(c => c.startsWith("delete "));
         expect(deleted.map(c => c.split(" ").pop()).sort()).toEqual([...names, "global"].sort());
-        expect(deleted.filter(c => !c.includes(" kubernetes:kuma.io/v1alpha1:") && !c.includes("pulumi:providers:kubernetes"))).toEqual([]);
+        expect(
+            deleted.filter(
+                c => !c.includes(" kubernetes:kuma.io/v1alpha1:") && !c.includes("pulumi:providers:kubernetes"),
+            ),
+        ).toEqual([]);
         // The zones keep their objects: the MMZS hostname is the same on either kind of global.
         expect(changes.filter(c => !c.startsWith("create ") && !c.startsWith("delete "))).toEqual([]);
 
@@ -123,7 +173,11 @@ describe("a Universal global control plane, through Kuma's API", () => {
         expect(oursOnGlobalCluster()).toEqual([]);
         // The old global's Mesh is the CP's again: only our fields were taken away.
         expect(sandbox.get("global", ["meshes.kuma.io", MESH]).spec?.mtls).toBeUndefined();
-        expect(result.outputs.globalControlPlane.value).toEqual({ kind: "api", url: sandbox.globalApi().url, mesh: MESH });
+        expect(result.outputs.globalControlPlane.value).toEqual({
+            kind: "api",
+            url: sandbox.globalApi().url,
+            mesh: MESH,
+        });
     });
 
     it("kumactl reads every object back from the Universal CP, in Kuma's format, and the token is nowhere in the state", () => {
@@ -133,7 +187,9 @@ describe("a Universal global control plane, through Kuma's API", () => {
         const mmzs = kumactlGet("meshmultizoneservices", "echo");
         expect(mmzs).toMatchObject({ type: "MeshMultiZoneService", name: "echo", mesh: MESH });
         expect(mmzs.spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
+            selector: {
+                meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } },
+            },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
         const mesh = JSON.parse(sandbox.kumactl("global", ["get", "mesh", MESH, "-o", "json"]));
@@ -161,7 +217,8 @@ describe("a Universal global control plane, through Kuma's API", () => {
         sandbox.run("gateway", "zone2");
         const report = await drStatusReady(project);
         // Asked of the Universal global CP's API: each zone CP's connection.
-        for (const z of report.zones) expect(z.checks.find(c => c.name === "zone CP")!.detail, z.zone).toBe("connected to the global CP");
+        for (const z of report.zones)
+            expect(z.checks.find(c => c.name === "zone CP")!.detail, z.zone).toBe("connected to the global CP");
     });
 
     it("a second up changes nothing; one setting is one update, on that object only", async () => {
@@ -170,7 +227,10 @@ describe("a Universal global control plane, through Kuma's API", () => {
 
         // Pulumi hands a dynamic provider the whole stack config, so its own record changes with any
         // setting: one object update, plus that bookkeeping update of the provider (no API call).
-        const oneUpdate = [`update ${API_OBJECT} echo-circuit-breaker`, "update pulumi:providers:pulumi-nodejs default"];
+        const oneUpdate = [
+            `update ${API_OBJECT} echo-circuit-breaker`,
+            "update pulumi:providers:pulumi-nodejs default",
+        ];
         await onApiGlobal({ failover: { circuitBreaker: { consecutiveFailures: 7 } } });
         expect((await run("preview")).ops.changes()).toEqual(oneUpdate);
         const { ops } = await run("up");
@@ -194,10 +254,19 @@ describe("a Universal global control plane, through Kuma's API", () => {
     });
 
     it("destroy removes exactly ours: another team's policy and the control plane's Mesh stay", async () => {
-        sandbox.kumactl("global", ["apply", "-f", "-"], JSON.stringify({
-            type: "MeshTimeout", name: "theirs", mesh: MESH,
-            spec: { targetRef: { kind: "Mesh" }, to: [{ targetRef: { kind: "Mesh" }, default: { connectionTimeout: "3s" } }] },
-        }));
+        sandbox.kumactl(
+            "global",
+            ["apply", "-f", "-"],
+            JSON.stringify({
+                type: "MeshTimeout",
+                name: "theirs",
+                mesh: MESH,
+                spec: {
+                    targetRef: { kind: "Mesh" },
+                    to: [{ targetRef: { kind: "Mesh" }, default: { connectionTimeout: "3s" } }],
+                },
+            }),
+        );
         const { result } = await run("destroy");
         expect(result.summary.result).toBe("succeeded");
         for (const o of Object.values(GLOBAL_OBJECTS)) expect(oursOnApi(o.collection), o.kind).toEqual([]);

@@ -23,7 +23,12 @@ describe("npm run bench", () => {
     });
 
     it("the e2e support it drives its sandboxes with loads outside vitest", () => {
-        const r = node("-r", "ts-node/register/transpile-only", "-e", 'require("./test/e2e/support"); console.log("loaded")');
+        const r = node(
+            "-r",
+            "ts-node/register/transpile-only",
+            "-e",
+            'require("./test/e2e/support"); console.log("loaded")',
+        );
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout.trim()).toBe("loaded");
     });

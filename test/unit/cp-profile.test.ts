@@ -7,7 +7,15 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import {
-    CP_SETTINGS, CP_SETTING_NAMES, CpTimings, crossZoneModel, failoverDetectionModel, goDurationSeconds, profileEnv, profileTimings, timingsFromConfig,
+    CP_SETTINGS,
+    CP_SETTING_NAMES,
+    CpTimings,
+    crossZoneModel,
+    failoverDetectionModel,
+    goDurationSeconds,
+    profileEnv,
+    profileTimings,
+    timingsFromConfig,
 } from "../../components/cp-profile";
 import { parseArgs } from "../../dr/args";
 import { run } from "../../dr/cli";
@@ -19,7 +27,13 @@ const REPO = path.resolve(__dirname, "../..");
 const CPS = ["global", "zone1", "zone2"] as const;
 const ZONES = ["zone1", "zone2"];
 /** What the sandbox's control planes answered, Kuma's defaults throughout. */
-const recorded = (cp: string) => JSON.parse(fs.readFileSync(path.join(REPO, "test/fixtures/kuma-api/recorded-v2.14.3/healthy", `${cp}-config.json`), "utf8"));
+const recorded = (cp: string) =>
+    JSON.parse(
+        fs.readFileSync(
+            path.join(REPO, "test/fixtures/kuma-api/recorded-v2.14.3/healthy", `${cp}-config.json`),
+            "utf8",
+        ),
+    );
 
 /** A recorded /config with some settings changed, by config path (undefined deletes it). */
 function withSettings(cp: string, changes: Record<string, string | undefined>) {
@@ -48,19 +62,43 @@ describe("the profile's table", () => {
 
     it("names each env var after its /config path, as Kuma does (KUMA_ + the path in upper snake case)", () => {
         for (const s of Object.values(CP_SETTINGS)) {
-            expect(s.env).toBe(`KUMA_${s.configPath.split(".").map(k => k.replace(/([a-z])([A-Z])/g, "$1_$2")).join("_").toUpperCase()}`);
+            expect(s.env).toBe(
+                `KUMA_${s.configPath
+                    .split(".")
+                    .map(k => k.replace(/([a-z])([A-Z])/g, "$1_$2"))
+                    .join("_")
+                    .toUpperCase()}`,
+            );
         }
     });
 
     it("reads Go durations as Kuma prints them, and nothing else", () => {
-        const cases: [string, number | undefined][] = [["500ms", 0.5], ["1s", 1], ["1.5s", 1.5], ["1m30s", 90], ["1h0m0s", 3600], ["0s", 0],
-            ["250µs", 0.00025], ["5", undefined], ["5 s", undefined], ["", undefined], ["-1s", undefined]];
+        const cases: [string, number | undefined][] = [
+            ["500ms", 0.5],
+            ["1s", 1],
+            ["1.5s", 1.5],
+            ["1m30s", 90],
+            ["1h0m0s", 3600],
+            ["0s", 0],
+            ["250µs", 0.00025],
+            ["5", undefined],
+            ["5 s", undefined],
+            ["", undefined],
+            ["-1s", undefined],
+        ];
         for (const [text, seconds] of cases) expect(goDurationSeconds(text), text).toBe(seconds);
     });
 
     it("counts a disabled store cache as no staleness, and leaves out what a /config lacks or holds no duration at", () => {
-        expect(timingsFromConfig(withSettings("zone1", { "store.cache.enabled": false as unknown as string })).storeCache).toBe(0);
-        const t = timingsFromConfig(withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined, "xdsServer.dataplaneConfigurationRefreshInterval": "often" }));
+        expect(
+            timingsFromConfig(withSettings("zone1", { "store.cache.enabled": false as unknown as string })).storeCache,
+        ).toBe(0);
+        const t = timingsFromConfig(
+            withSettings("zone1", {
+                "coreResources.status.meshServiceInterval": undefined,
+                "xdsServer.dataplaneConfigurationRefreshInterval": "often",
+            }),
+        );
         expect(Object.keys(t).sort()).toEqual(["globalKds", "meshMultiZoneServiceStatus", "storeCache", "zoneKds"]);
         expect(timingsFromConfig(undefined)).toEqual({});
     });
@@ -68,14 +106,24 @@ describe("the profile's table", () => {
 
 describe("the failover model", () => {
     it("sums the path: Kuma's defaults 2 s in the zone, 9 s across zones; the DR profile 1 s and 2.5 s", () => {
-        expect(failoverDetectionModel("default")).toEqual({ sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 9 });
+        expect(failoverDetectionModel("default")).toEqual({
+            sameZoneWorstCaseSeconds: 2,
+            otherZoneWorstCaseSeconds: 9,
+        });
         expect(failoverDetectionModel("dr")).toEqual({ sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 2.5 });
     });
 
     it("bounds every drill measured on real Kuma 2.14.3 control planes (issue 20: max of 5 echo drills each)", () => {
         const measured: [string, Record<string, string>, number][] = [
             ["Kuma's defaults", {}, 8.07],
-            ["status intervals at 1s", { "coreResources.status.meshServiceInterval": "1s", "coreResources.status.meshMultiZoneServiceInterval": "1s" }, 3.87],
+            [
+                "status intervals at 1s",
+                {
+                    "coreResources.status.meshServiceInterval": "1s",
+                    "coreResources.status.meshMultiZoneServiceInterval": "1s",
+                },
+                3.87,
+            ],
             ["the DR profile", DR_VALUES, 2.05],
         ];
         for (const [what, changes, maxSeconds] of measured) {
@@ -89,12 +137,20 @@ describe("the failover model", () => {
 
     it("takes each step from the control plane that runs it, through the slowest other zone", () => {
         const cps: Record<string, CpTimings> = {
-            global: profileTimings("dr"), zone1: profileTimings("dr"), zone2: profileTimings("dr"), zone3: { ...profileTimings("dr"), xdsRefresh: 3 },
+            global: profileTimings("dr"),
+            zone1: profileTimings("dr"),
+            zone2: profileTimings("dr"),
+            zone3: { ...profileTimings("dr"), xdsRefresh: 3 },
         };
         const zone1 = crossZoneModel("zone1", ["zone1", "zone2", "zone3"], cps)!;
         expect(zone1.worstCaseSeconds).toBe(5);
         expect(zone1.steps.map(s => `${s.cp} ${s.setting} ${s.seconds}`)).toEqual([
-            "zone1 meshServiceStatus 0.5", "zone1 zoneKds 0.5", "global globalKds 0.5", "zone3 storeCache 0.5", "zone3 xdsRefresh 3"]);
+            "zone1 meshServiceStatus 0.5",
+            "zone1 zoneKds 0.5",
+            "global globalKds 0.5",
+            "zone3 storeCache 0.5",
+            "zone3 xdsRefresh 3",
+        ]);
         expect(crossZoneModel("zone3", ["zone1", "zone2", "zone3"], cps)!.worstCaseSeconds).toBe(2.5);
         expect(crossZoneModel("zone1", ["zone1"], cps)).toBeUndefined();
         // A zone whose settings are not known is the slowest: the model is unknown.
@@ -108,60 +164,98 @@ describe("dr status's failover check", () => {
         expect(check).toEqual({ name: "failover", ok: false, detail: "9 s > target 5 s" });
         expect(failover!.worstCaseSeconds).toBe(9);
         expect(failover!.steps.map(s => `${s.cp} ${s.env} ${s.seconds}`)).toEqual([
-            "zone1 KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL 5", "zone1 KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL 1",
-            "global KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL 1", "zone2 KUMA_STORE_CACHE_EXPIRATION_TIME 1",
-            "zone2 KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL 1"]);
+            "zone1 KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL 5",
+            "zone1 KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL 1",
+            "global KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL 1",
+            "zone2 KUMA_STORE_CACHE_EXPIRATION_TIME 1",
+            "zone2 KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL 1",
+        ]);
         expect(failover!.fixes).toHaveLength(5);
-        expect(failover!.fixes[0]).toBe("KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone1's CP " +
-            "(Helm kuma.controlPlane.envVars.KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL; npm run dr -- profile --helm zone)");
-        expect(failover!.fixes[2]).toBe("KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=500ms on the global CP " +
-            "(Helm kuma.controlPlane.envVars.KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL; npm run dr -- profile --helm global)");
+        expect(failover!.fixes[0]).toBe(
+            "KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone1's CP " +
+                "(Helm kuma.controlPlane.envVars.KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL; npm run dr -- profile --helm zone)",
+        );
+        expect(failover!.fixes[2]).toBe(
+            "KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=500ms on the global CP " +
+                "(Helm kuma.controlPlane.envVars.KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL; npm run dr -- profile --helm global)",
+        );
         // A looser objective that Kuma's defaults meet: ready, nothing to change.
-        expect(failoverCheck("zone1", ZONES, defaults(), 10)).toMatchObject({ check: { ok: true, detail: "9 s ≤ target 10 s" }, failover: { fixes: [] } });
+        expect(failoverCheck("zone1", ZONES, defaults(), 10)).toMatchObject({
+            check: { ok: true, detail: "9 s ≤ target 10 s" },
+            failover: { fixes: [] },
+        });
     });
 
     it("passes the DR profile, with twice its worst case to spare", () => {
         for (const zone of ZONES) {
-            expect(failoverCheck(zone, ZONES, profiled(), 5)).toMatchObject({ check: { ok: true, detail: "2.5 s ≤ target 5 s" }, failover: { worstCaseSeconds: 2.5, fixes: [] } });
+            expect(failoverCheck(zone, ZONES, profiled(), 5)).toMatchObject({
+                check: { ok: true, detail: "2.5 s ≤ target 5 s" },
+                failover: { worstCaseSeconds: 2.5, fixes: [] },
+            });
         }
     });
 
     it("fails only the zone whose control plane is slow, and names only its setting", () => {
-        const r = { ...profiled(), ...readings({ zone2: withSettings("zone2", { ...DR_VALUES, "coreResources.status.meshServiceInterval": "5s" }) }) };
+        const r = {
+            ...profiled(),
+            ...readings({
+                zone2: withSettings("zone2", { ...DR_VALUES, "coreResources.status.meshServiceInterval": "5s" }),
+            }),
+        };
         expect(failoverCheck("zone1", ZONES, r, 5).check.ok).toBe(true);
         const { check, failover } = failoverCheck("zone2", ZONES, r, 5);
         expect(check.detail).toBe("7 s > target 5 s");
-        expect(failover!.fixes).toEqual([expect.stringMatching(/^KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone2's CP /)]);
+        expect(failover!.fixes).toEqual([
+            expect.stringMatching(/^KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL=500ms on zone2's CP /),
+        ]);
     });
 
     it("says when the DR profile cannot meet the target either", () => {
         const { check, failover } = failoverCheck("zone1", ZONES, profiled(), 2);
         expect(check).toMatchObject({ ok: false, detail: "2.5 s > target 2 s" });
-        expect(failover!.fixes).toEqual(["the DR profile's values reach 2.5 s here: raise failover.targetSeconds to 2.5 or more, or set the path's settings below the profile's"]);
+        expect(failover!.fixes).toEqual([
+            "the DR profile's values reach 2.5 s here: raise failover.targetSeconds to 2.5 or more, or set the path's settings below the profile's",
+        ]);
     });
 
     it("fails as unknown, saying why, when a setting is missing or a control plane does not answer", () => {
-        const missing = { ...defaults(), ...readings({ zone1: withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined }) }) };
+        const missing = {
+            ...defaults(),
+            ...readings({ zone1: withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined }) }),
+        };
         expect(failoverCheck("zone1", ZONES, missing, 5)).toMatchObject({
-            check: { ok: false, detail: "unknown: zone1's /config has no duration at coreResources.status.meshServiceInterval" },
+            check: {
+                ok: false,
+                detail: "unknown: zone1's /config has no duration at coreResources.status.meshServiceInterval",
+            },
             failover: { worstCaseSeconds: undefined, fixes: [] },
         });
         // zone2's path takes only zone1's cache and xDS refresh, which zone1 still says.
         expect(failoverCheck("zone2", ZONES, missing, 10).check.ok).toBe(true);
         const down = { ...defaults(), global: { error: "global: GET /config: 503 unavailable" } };
-        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe("unknown: global: GET /config: 503 unavailable");
+        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe(
+            "unknown: global: GET /config: 503 unavailable",
+        );
     });
 
     it("has nothing to check with one zone", () => {
-        expect(failoverCheck("zone1", ["zone1"], defaults(), 5)).toEqual({ check: { name: "failover", ok: true, detail: "no other zone" } });
+        expect(failoverCheck("zone1", ["zone1"], defaults(), 5)).toEqual({
+            check: { name: "failover", ok: true, detail: "no other zone" },
+        });
     });
 
     it("reads a control plane's settings through its API, and says why it could not", async () => {
-        const answering = (status: number, body: unknown) => new ControlPlane("zone1", { where: "test", get: async () => ({ status, body: JSON.stringify(body) }) });
+        const answering = (status: number, body: unknown) =>
+            new ControlPlane("zone1", { where: "test", get: async () => ({ status, body: JSON.stringify(body) }) });
         expect(await readCpSettings(answering(200, recorded("zone1")))).toEqual({ timings: profileTimings("default") });
         expect(await readCpSettings(answering(404, {}))).toEqual({ error: "zone1: GET /config: not found" });
         expect(await readCpSettings(answering(500, "boom"))).toEqual({ error: 'zone1: GET /config: 500 "boom"' });
-        const refusing = new ControlPlane("zone1", { where: "test", get: async () => { throw new Error("connect ECONNREFUSED 127.0.0.1:5681"); } });
+        const refusing = new ControlPlane("zone1", {
+            where: "test",
+            get: async () => {
+                throw new Error("connect ECONNREFUSED 127.0.0.1:5681");
+            },
+        });
         expect(await readCpSettings(refusing)).toEqual({ error: "zone1: connect ECONNREFUSED 127.0.0.1:5681" });
     });
 
@@ -170,12 +264,22 @@ describe("dr status's failover check", () => {
             const { check, failover } = failoverCheck(name, ZONES, defaults(), 5);
             return { zone: name, ready: false, checks: [check], services: [], failover };
         };
-        const r: StatusReport = { stack: "s", at: "now", ready: false, pendingChanges: 0, zones: [zone("zone1"), zone("zone2")] };
+        const r: StatusReport = {
+            stack: "s",
+            at: "now",
+            ready: false,
+            pendingChanges: 0,
+            zones: [zone("zone1"), zone("zone2")],
+        };
         const text = formatStatus(r).split("\n");
         expect(text[0]).toMatch(/ failover$/);
         expect(text[1]).toMatch(/^zone1 +FAIL 9 s > target 5 s$/);
-        expect(text).toContain("cross-zone failover, worst case for another zone's gateway to drop the zone (target 5 s):");
-        expect(text).toContain("  zone1: 9 s = zone1 meshServiceStatus 5 s + zone1 zoneKds 1 s + global globalKds 1 s + zone2 storeCache 1 s + zone2 xdsRefresh 1 s");
+        expect(text).toContain(
+            "cross-zone failover, worst case for another zone's gateway to drop the zone (target 5 s):",
+        );
+        expect(text).toContain(
+            "  zone1: 9 s = zone1 meshServiceStatus 5 s + zone1 zoneKds 1 s + global globalKds 1 s + zone2 storeCache 1 s + zone2 xdsRefresh 1 s",
+        );
         expect(text.filter(l => l.startsWith("    fix: "))).toHaveLength(10);
         expect(text[text.length - 1]).toBe("NOT READY: zone zone1, zone zone2");
     });
@@ -184,12 +288,19 @@ describe("dr status's failover check", () => {
 describe("the profile as users install it", () => {
     it("gives the zone CPs the zone settings and the global CP the global ones, at the DR values or Kuma's defaults", () => {
         expect(profileEnv("zone")).toEqual({
-            KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL: "500ms", KUMA_CORE_RESOURCES_STATUS_MESH_MULTI_ZONE_SERVICE_INTERVAL: "500ms",
-            KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL: "500ms", KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms",
+            KUMA_CORE_RESOURCES_STATUS_MESH_SERVICE_INTERVAL: "500ms",
+            KUMA_CORE_RESOURCES_STATUS_MESH_MULTI_ZONE_SERVICE_INTERVAL: "500ms",
+            KUMA_MULTIZONE_ZONE_KDS_REFRESH_INTERVAL: "500ms",
+            KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms",
             KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL: "500ms",
         });
-        expect(profileEnv("global")).toEqual({ KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL: "500ms", KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms" });
-        expect(envLines("global", "default")).toBe("KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=1s\nKUMA_STORE_CACHE_EXPIRATION_TIME=1s");
+        expect(profileEnv("global")).toEqual({
+            KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL: "500ms",
+            KUMA_STORE_CACHE_EXPIRATION_TIME: "500ms",
+        });
+        expect(envLines("global", "default")).toBe(
+            "KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=1s\nKUMA_STORE_CACHE_EXPIRATION_TIME=1s",
+        );
     });
 
     it("renders Helm values under each chart's env key, with each setting's default and cost", () => {
@@ -197,7 +308,9 @@ describe("the profile as users install it", () => {
             const kongMesh = helmValues(role, "kong-mesh");
             expect(YAML.parse(kongMesh)).toEqual({ kuma: { controlPlane: { envVars: profileEnv(role) } } });
             expect(YAML.parse(helmValues(role, "kuma"))).toEqual({ controlPlane: { envVars: profileEnv(role) } });
-            expect(kongMesh).toContain(`# ${CP_SETTINGS.storeCache.configPath}: Kuma's default 1s; costs: ${CP_SETTINGS.storeCache.cost}`);
+            expect(kongMesh).toContain(
+                `# ${CP_SETTINGS.storeCache.configPath}: Kuma's default 1s; costs: ${CP_SETTINGS.storeCache.cost}`,
+            );
         }
     });
 
@@ -205,18 +318,45 @@ describe("the profile as users install it", () => {
         const out: string[] = [];
         expect(await run(parseArgs(["profile", "--helm", "zone", "--chart", "kuma"]), s => out.push(s))).toBe(0);
         expect(out).toEqual([helmValues("zone", "kuma")]);
-        expect(parseArgs(["profile", "--env", "global"]).profile).toEqual({ form: "env", role: "global", chart: "kong-mesh" });
-        const fail = (argv: string[]) => { try { parseArgs(argv); } catch (e) { return (e as Error).message; } return "parsed"; };
-        expect(fail(["profile"])).toBe('--helm: "" is missing. Fix: write profile --helm global|zone, or profile --env global|zone');
-        expect(fail(["profile", "--helm", "region"])).toBe('--helm: "region" is not a control-plane role. Fix: write --helm global or --helm zone');
-        expect(fail(["profile", "--helm", "zone", "--chart", "istio"])).toBe('--chart: "istio" is not a chart. Fix: use one of: kong-mesh, kuma');
-        expect(fail(["profile", "--env", "zone", "--chart", "kuma"])).toBe('--chart: "kuma" applies to --helm only. Fix: drop it, or use --helm');
-        expect(fail(["profile", "--env", "zone", "--helm", "zone"])).toBe('--helm: "zone" comes after --env. Fix: give one of --helm, --env');
-        expect(fail(["status", "--stack", "s", "--helm", "zone"])).toBe('--helm: "zone" does not apply to status. Fix: drop it, or use the profile command');
+        expect(parseArgs(["profile", "--env", "global"]).profile).toEqual({
+            form: "env",
+            role: "global",
+            chart: "kong-mesh",
+        });
+        const fail = (argv: string[]) => {
+            try {
+                parseArgs(argv);
+            } catch (e) {
+                return (e as Error).message;
+            }
+            return "parsed";
+        };
+        expect(fail(["profile"])).toBe(
+            '--helm: "" is missing. Fix: write profile --helm global|zone, or profile --env global|zone',
+        );
+        expect(fail(["profile", "--helm", "region"])).toBe(
+            '--helm: "region" is not a control-plane role. Fix: write --helm global or --helm zone',
+        );
+        expect(fail(["profile", "--helm", "zone", "--chart", "istio"])).toBe(
+            '--chart: "istio" is not a chart. Fix: use one of: kong-mesh, kuma',
+        );
+        expect(fail(["profile", "--env", "zone", "--chart", "kuma"])).toBe(
+            '--chart: "kuma" applies to --helm only. Fix: drop it, or use --helm',
+        );
+        expect(fail(["profile", "--env", "zone", "--helm", "zone"])).toBe(
+            '--helm: "zone" comes after --env. Fix: give one of --helm, --env',
+        );
+        expect(fail(["status", "--stack", "s", "--helm", "zone"])).toBe(
+            '--helm: "zone" does not apply to status. Fix: drop it, or use the profile command',
+        );
     });
 
     it("gives the sandbox KEY=VALUE lines from a small entry, for either profile", () => {
-        const entry = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "dr/profile.ts", ...args], { cwd: REPO, encoding: "utf8" });
+        const entry = (...args: string[]) =>
+            spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "dr/profile.ts", ...args], {
+                cwd: REPO,
+                encoding: "utf8",
+            });
         const zone = entry("env", "zone");
         expect(zone.status, zone.stderr).toBe(0);
         expect(zone.stdout).toBe(envLines("zone", "dr") + "\n");

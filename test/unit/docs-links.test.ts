@@ -14,7 +14,11 @@ export function slug(heading: string): string {
         .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1") // a link or image: its text
         .replace(/<[^>]+>/g, "") // inline HTML tags
         .replace(/[*`]/g, ""); // emphasis and code markers
-    return text.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "").replace(/ /g, "-");
+    return text
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{M}\p{N}\p{Pc}\- ]/gu, "")
+        .replace(/ /g, "-");
 }
 
 /** The lines outside fenced code blocks, numbered from 1: as written, and with inline code blanked. */
@@ -28,7 +32,8 @@ function proseLines(text: string): { line: number; raw: string; text: string }[]
             else if (m[1][0] === fence) fence = undefined;
             return;
         }
-        if (fence === undefined) out.push({ line: i + 1, raw: l, text: l.replace(/`[^`]*`/g, s => " ".repeat(s.length)) });
+        if (fence === undefined)
+            out.push({ line: i + 1, raw: l, text: l.replace(/`[^`]*`/g, s => " ".repeat(s.length)) });
     });
     return out;
 }
@@ -48,13 +53,18 @@ export function anchors(text: string): Set<string> {
     return out;
 }
 
-export interface Link { file: string; line: number; target: string }
+export interface Link {
+    file: string;
+    line: number;
+    target: string;
+}
 
 /** Every inline link and image `[text](target)` and reference definition `[id]: target` in prose. */
 export function links(file: string, text: string): Link[] {
     const out: Link[] = [];
     for (const { line, text: l } of proseLines(text)) {
-        for (const m of l.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) out.push({ file, line, target: m[1] });
+        for (const m of l.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g))
+            out.push({ file, line, target: m[1] });
         const def = /^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(\s.*)?$/.exec(l);
         if (def) out.push({ file, line, target: def[1] });
     }
@@ -68,7 +78,11 @@ const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i; // http:, https:, mailto:, …
  * `<file>:<line>: <link>: <what is wrong>`. `read` gives another file's text, or undefined when
  * it does not exist; `isDir` says whether a path is a directory.
  */
-export function brokenLinks(files: Map<string, string>, read: (rel: string) => string | undefined, isDir: (rel: string) => boolean): string[] {
+export function brokenLinks(
+    files: Map<string, string>,
+    read: (rel: string) => string | undefined,
+    isDir: (rel: string) => boolean,
+): string[] {
     const problems: string[] = [];
     const anchorCache = new Map<string, Set<string>>();
     const anchorsOf = (rel: string, text: string) => {
@@ -81,7 +95,8 @@ export function brokenLinks(files: Map<string, string>, read: (rel: string) => s
             const hash = link.target.indexOf("#");
             const filePart = decodeURIComponent(hash < 0 ? link.target : link.target.slice(0, hash));
             const anchor = hash < 0 ? undefined : decodeURIComponent(link.target.slice(hash + 1));
-            const rel = filePart === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), filePart));
+            const rel =
+                filePart === "" ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), filePart));
             const where = `${file}:${link.line}: ${link.target}`;
             if (rel.startsWith("../") || path.posix.isAbsolute(rel)) {
                 problems.push(`${where}: points outside the repository`);
@@ -107,7 +122,14 @@ export function brokenLinks(files: Map<string, string>, read: (rel: string) => s
 const lineCount = (text: string) => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 
 function repoDocs(): Map<string, string> {
-    const names = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter(f => f.endsWith(".md")).sort().map(f => `docs/${f}`)];
+    const names = [
+        "README.md",
+        ...fs
+            .readdirSync(path.join(ROOT, "docs"))
+            .filter(f => f.endsWith(".md"))
+            .sort()
+            .map(f => `docs/${f}`),
+    ];
     return new Map(names.map(n => [n, fs.readFileSync(path.join(ROOT, n), "utf8")]));
 }
 
@@ -115,7 +137,8 @@ const readRepo = (rel: string) => {
     const p = path.join(ROOT, rel);
     return fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, "utf8") : undefined;
 };
-const isRepoDir = (rel: string) => fs.existsSync(path.join(ROOT, rel)) && fs.statSync(path.join(ROOT, rel)).isDirectory();
+const isRepoDir = (rel: string) =>
+    fs.existsSync(path.join(ROOT, rel)) && fs.statSync(path.join(ROOT, rel)).isDirectory();
 
 describe("the docs' links", () => {
     it("every relative link and anchor in README.md and docs/*.md resolves", () => {
@@ -133,15 +156,28 @@ describe("the docs' links", () => {
             ["README.md", "# Title\n\nSee [the guide](docs/guide.md#set-up) and [gone](docs/gone.md).\n"],
             ["docs/guide.md", "# Guide\n\n## Set up\n\nBack to [the top](../README.md#title), [here](#nowhere).\n"],
         ]);
-        expect(brokenLinks(files, () => undefined, () => false)).toEqual([
+        expect(
+            brokenLinks(
+                files,
+                () => undefined,
+                () => false,
+            ),
+        ).toEqual([
             "README.md:3: docs/gone.md: no such file (docs/gone.md)",
             "docs/guide.md:5: #nowhere: docs/guide.md has no heading #nowhere",
         ]);
     });
 
     it("the control: links in code are not links; external links are not checked", () => {
-        const text = "# T\n\n`[a](missing.md)`\n\n```md\n[b](missing.md)\n```\n\n[c](https://example.com/x.md#y) [d](mailto:a@b.c)\n";
-        expect(brokenLinks(new Map([["README.md", text]]), () => undefined, () => false)).toEqual([]);
+        const text =
+            "# T\n\n`[a](missing.md)`\n\n```md\n[b](missing.md)\n```\n\n[c](https://example.com/x.md#y) [d](mailto:a@b.c)\n";
+        expect(
+            brokenLinks(
+                new Map([["README.md", text]]),
+                () => undefined,
+                () => false,
+            ),
+        ).toEqual([]);
     });
 
     it("slugs follow GitHub's rules: lower case, punctuation but '-' and '_' removed, spaces to '-', repeats numbered", () => {

@@ -21,7 +21,10 @@ describe("a run's private temp folder", () => {
     it("is the run's TMPDIR, mode 0700, named after the run's pid, and goes when the run ends, failed or not", () => {
         const r = run('touch "$TMPDIR/kubeconfig123"; echo "$TMPDIR $PPID"; stat -c %a "$TMPDIR"; exit 3');
         expect(r.status).toBe(3);
-        const [[dir, pid], [mode]] = r.stdout.trim().split("\n").map(l => l.split(" "));
+        const [[dir, pid], [mode]] = r.stdout
+            .trim()
+            .split("\n")
+            .map(l => l.split(" "));
         expect(path.dirname(dir)).toBe(SYSTEM_TMP);
         expect(path.basename(dir)).toMatch(new RegExp(`^mesh-dr-run-${pid}-`));
         expect(mode).toBe("700");
@@ -30,7 +33,11 @@ describe("a run's private temp folder", () => {
 
     it("of a script that sources env.sh goes at its exit, with what the script added to CLEANUP", () => {
         const extra = fs.mkdtempSync(path.join(SYSTEM_TMP, "extra-"));
-        const r = spawnSync("bash", ["-c", `set -euo pipefail; source ${ENV_SH}; CLEANUP+=(${extra}); echo "$TMPDIR"`], { env, encoding: "utf8" });
+        const r = spawnSync(
+            "bash",
+            ["-c", `set -euo pipefail; source ${ENV_SH}; CLEANUP+=(${extra}); echo "$TMPDIR"`],
+            { env, encoding: "utf8" },
+        );
         expect(r.status).toBe(0);
         expect(fs.existsSync(r.stdout.trim())).toBe(false);
         expect(fs.existsSync(extra)).toBe(false);
@@ -38,8 +45,13 @@ describe("a run's private temp folder", () => {
 
     it("of a run killed with SIGKILL is removed by the next run, once no process of it is left", async () => {
         // The run's shell is killed; the command it ran (pid printed) lives on with the folder.
-        const killed = spawn("bash", [ENV_SH, "bash", "-c", "echo $$; exec sleep 60"], { env, stdio: ["ignore", "pipe", "inherit"] });
-        const orphan = Number(await new Promise<string>(resolve => killed.stdout!.once("data", d => resolve(String(d)))));
+        const killed = spawn("bash", [ENV_SH, "bash", "-c", "echo $$; exec sleep 60"], {
+            env,
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        const orphan = Number(
+            await new Promise<string>(resolve => killed.stdout!.once("data", d => resolve(String(d)))),
+        );
         const [dir] = runDirs();
         expect(dir).toMatch(new RegExp(`^mesh-dr-run-${killed.pid}-`));
         process.kill(killed.pid!, "SIGKILL");

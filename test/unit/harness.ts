@@ -19,25 +19,30 @@ export class Recorder {
 
     install(): void {
         this.resources.length = 0;
-        const self = this;
-        pulumi.runtime.setMocks({
-            newResource(args: pulumi.runtime.MockResourceArgs) {
-                self.resources.push({
-                    type: args.type,
-                    name: args.name,
-                    inputs: args.inputs,
-                    provider: args.provider ?? "",
-                    custom: args.custom ?? true,
-                });
-                // Kubernetes names are never auto-generated under mocks: echo the given ones.
-                const state = { ...args.inputs };
-                if (args.type.startsWith("kubernetes:") && state.metadata === undefined) state.metadata = { name: args.name };
-                return { id: `${args.name}-id`, state };
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args: pulumi.runtime.MockResourceArgs) => {
+                    this.resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: args.inputs,
+                        provider: args.provider ?? "",
+                        custom: args.custom ?? true,
+                    });
+                    // Kubernetes names are never auto-generated under mocks: echo the given ones.
+                    const state = { ...args.inputs };
+                    if (args.type.startsWith("kubernetes:") && state.metadata === undefined)
+                        state.metadata = { name: args.name };
+                    return { id: `${args.name}-id`, state };
+                },
+                call(args: pulumi.runtime.MockCallArgs) {
+                    return args.inputs;
+                },
             },
-            call(args: pulumi.runtime.MockCallArgs) {
-                return args.inputs;
-            },
-        }, PROJECT, STACK, false);
+            PROJECT,
+            STACK,
+            false,
+        );
     }
 
     /** Waits until registrations stop arriving (outputs resolve over several turns). */
@@ -47,7 +52,10 @@ export class Recorder {
         while (stable < 5) {
             await new Promise(r => setTimeout(r, 10));
             if (this.resources.length === last) stable++;
-            else { stable = 0; last = this.resources.length; }
+            else {
+                stable = 0;
+                last = this.resources.length;
+            }
         }
     }
 
@@ -58,8 +66,10 @@ export class Recorder {
     one(type: string, name: string): Registered {
         const found = this.resources.filter(r => r.type === type && r.name === name);
         if (found.length !== 1) {
-            throw new Error(`expected one ${type} named ${name}, found ${found.length}; registered: ` +
-                this.resources.map(r => `${r.type}/${r.name}`).join(", "));
+            throw new Error(
+                `expected one ${type} named ${name}, found ${found.length}; registered: ` +
+                    this.resources.map(r => `${r.type}/${r.name}`).join(", "),
+            );
         }
         return found[0];
     }
@@ -74,16 +84,25 @@ export class Recorder {
 
 /** Resolves an Output's value under mocks. */
 export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise(resolve => o.apply(v => { resolve(v); return v; }));
+    return new Promise(resolve =>
+        o.apply(v => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /** Stack config as `pulumi config` would hand it to the program: `mesh-dr:<key>` → JSON text. */
 export function stackConfig(raw: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) =>
-        [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(
+        Object.entries(raw).map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 export const MINIMAL_CONFIG = {
-    zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2" }],
+    zones: [
+        { name: "zone1", context: "zone1" },
+        { name: "zone2", context: "zone2" },
+    ],
     global: { context: "mesh-global" },
 };

@@ -17,7 +17,10 @@ export class FakeKumaApi {
     private server?: http.Server;
 
     /** `prefix` is where the API sits under the host: "" on-prem, `/v1/mesh/control-planes/<id>/api` on Konnect. */
-    constructor(readonly token: string, readonly prefix = "") {}
+    constructor(
+        readonly token: string,
+        readonly prefix = "",
+    ) {}
 
     async start(): Promise<string> {
         this.server = http.createServer((req, res) => {
@@ -47,7 +50,10 @@ export class FakeKumaApi {
         }
         const path = url.pathname.slice(this.prefix.length + 1);
         if (path === "meshes" && req.method === "GET") {
-            return send(200, { total: 0, items: [...this.objects.entries()].filter(([p]) => /^meshes\/[^/]+$/.test(p)).map(([, o]) => o) });
+            return send(200, {
+                total: 0,
+                items: [...this.objects.entries()].filter(([p]) => /^meshes\/[^/]+$/.test(p)).map(([, o]) => o),
+            });
         }
         const live = this.objects.get(path);
         switch (req.method) {
@@ -55,8 +61,13 @@ export class FakeKumaApi {
                 return live === undefined ? send(404, { title: "Could not find resource" }) : send(200, live);
             case "PUT": {
                 const { creationTime, modificationTime, ...sent } = body;
-                if (creationTime !== undefined || modificationTime !== undefined) return send(400, { title: "server fields sent back" });
-                const stored = { ...sent, creationTime: live?.creationTime ?? "2026-12-02T00:00:00Z", modificationTime: new Date().toISOString() };
+                if (creationTime !== undefined || modificationTime !== undefined)
+                    return send(400, { title: "server fields sent back" });
+                const stored = {
+                    ...sent,
+                    creationTime: live?.creationTime ?? "2026-12-02T00:00:00Z",
+                    modificationTime: new Date().toISOString(),
+                };
                 if (sent.labels) stored.labels = { ...sent.labels, "kuma.io/origin": "global" };
                 this.objects.set(path, stored);
                 return send(live === undefined ? 201 : 200, {});

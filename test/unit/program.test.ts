@@ -8,7 +8,10 @@ const rec = new Recorder();
 /** Runs the program the way `pulumi up` does: stack config in, index.ts's wiring. */
 async function run(raw: Record<string, unknown>, secretKeys: string[] = []) {
     rec.install();
-    pulumi.runtime.setAllConfig(stackConfig(raw), secretKeys.map(k => `mesh-dr:${k}`));
+    pulumi.runtime.setAllConfig(
+        stackConfig(raw),
+        secretKeys.map(k => `mesh-dr:${k}`),
+    );
     const { loadConfig } = await import("../../zones/config");
     const { deployStack } = await import("../../zones");
     const stack = deployStack(loadConfig());
@@ -22,7 +25,9 @@ function zoneObjects(zone: string): Registered[] {
 
 describe("the program from the minimal stack config", () => {
     // The tests below only read what this one run registered.
-    beforeAll(async () => { await run(MINIMAL_CONFIG); });
+    beforeAll(async () => {
+        await run(MINIMAL_CONFIG);
+    });
 
     it("creates one explicit provider per cluster (each zone's and the global one's), with its context", () => {
         const providers = rec.ofType(TYPES.provider);
@@ -35,9 +40,16 @@ describe("the program from the minimal stack config", () => {
     it("registers every walkthrough object in each zone, on that zone's provider", () => {
         for (const zone of ["zone1", "zone2"]) {
             const expected: [string, string][] = [
-                [TYPES.namespace, "kong"], [TYPES.deployment, "echo"], [TYPES.service, "echo"],
-                [TYPES.pdb, "echo"], [TYPES.gatewayConfiguration, "kong"], [TYPES.gatewayClass, "kong"],
-                [TYPES.gateway, "kong"], [TYPES.service, "echo-mmzs-service"], [TYPES.httpRoute, "echo"], [TYPES.networkPolicy, "echo"],
+                [TYPES.namespace, "kong"],
+                [TYPES.deployment, "echo"],
+                [TYPES.service, "echo"],
+                [TYPES.pdb, "echo"],
+                [TYPES.gatewayConfiguration, "kong"],
+                [TYPES.gatewayClass, "kong"],
+                [TYPES.gateway, "kong"],
+                [TYPES.service, "echo-mmzs-service"],
+                [TYPES.httpRoute, "echo"],
+                [TYPES.networkPolicy, "echo"],
             ];
             for (const [type, k8sName] of expected) {
                 const r = rec.one(type, `${zone}-${k8sName}`);
@@ -50,9 +62,15 @@ describe("the program from the minimal stack config", () => {
     it("puts the MMZS on the global cluster in kong-mesh-system", () => {
         const mmzs = rec.one(TYPES.mmzs, "echo-mmzs");
         expect(rec.providerName(mmzs)).toBe("global");
-        expect(mmzs.inputs.metadata).toMatchObject({ name: "echo", namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
+        expect(mmzs.inputs.metadata).toMatchObject({
+            name: "echo",
+            namespace: "kong-mesh-system",
+            labels: { "kuma.io/mesh": "default" },
+        });
         expect(mmzs.inputs.spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
+            selector: {
+                meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } },
+            },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
     });
@@ -60,14 +78,24 @@ describe("the program from the minimal stack config", () => {
     it("puts the Mesh, failover policies and traffic permission on the global cluster", () => {
         const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
         expect(kuma.map(r => r.type.split(":").pop()).sort()).toEqual([
-            "MeshCircuitBreaker", "MeshHealthCheck", "MeshLoadBalancingStrategy", "MeshMultiZoneService",
+            "MeshCircuitBreaker",
+            "MeshHealthCheck",
+            "MeshLoadBalancingStrategy",
+            "MeshMultiZoneService",
             // The control plane's own Mesh, adopted: only our fields are applied to it.
-            "MeshPatch", "MeshProxyPatch", "MeshRetry", "MeshTimeout", "MeshTrafficPermission",
+            "MeshPatch",
+            "MeshProxyPatch",
+            "MeshRetry",
+            "MeshTimeout",
+            "MeshTrafficPermission",
         ]);
         for (const r of kuma) {
             expect(rec.providerName(r), r.name).toBe("global");
             if (r.type !== TYPES.meshPatch) {
-                expect(r.inputs.metadata).toMatchObject({ namespace: "kong-mesh-system", labels: { "kuma.io/mesh": "default" } });
+                expect(r.inputs.metadata).toMatchObject({
+                    namespace: "kong-mesh-system",
+                    labels: { "kuma.io/mesh": "default" },
+                });
             }
         }
     });
@@ -90,12 +118,16 @@ describe("the program from the minimal stack config", () => {
             expect(ext.spec.externalName).toBe("echo.mzsvc.mesh.local");
             expect(ext.spec.ports).toEqual([{ name: "http", port: mmzsPort, targetPort: mmzsPort }]);
 
-            const echoPort = rec.one(TYPES.service, `${zone}-echo`).inputs.spec.ports.find((p: any) => p.name === "http");
+            const echoPort = rec
+                .one(TYPES.service, `${zone}-echo`)
+                .inputs.spec.ports.find((p: any) => p.name === "http");
             expect(echoPort).toMatchObject({ port: mmzsPort, appProtocol: "http" });
 
             const route = rec.one(TYPES.httpRoute, `${zone}-echo`).inputs;
             expect(route.metadata).toMatchObject({ name: "echo", namespace: "kong" });
-            expect(route.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "kong" }]);
+            expect(route.spec.parentRefs).toEqual([
+                { group: "gateway.networking.k8s.io", kind: "Gateway", name: "kong" },
+            ]);
             expect(route.spec.rules[0].matches).toEqual([{ path: { type: "PathPrefix", value: "/echo" } }]);
             expect(route.spec.rules[0].backendRefs).toEqual([{ name: "echo-mmzs-service", port: mmzsPort }]);
 
@@ -114,11 +146,19 @@ describe("the program from the minimal stack config", () => {
         const cls = rec.one(TYPES.gatewayClass, "zone1-kong").inputs;
         expect(cls.spec).toEqual({
             controllerName: "konghq.com/gateway-operator",
-            parametersRef: { group: "gateway-operator.konghq.com", kind: "GatewayConfiguration", name: "kong", namespace: "kong" },
+            parametersRef: {
+                group: "gateway-operator.konghq.com",
+                kind: "GatewayConfiguration",
+                name: "kong",
+                namespace: "kong",
+            },
         });
         const gw = rec.one(TYPES.gateway, "zone1-kong").inputs;
         expect(gw.metadata).toMatchObject({ name: "kong", namespace: "kong" });
-        expect(gw.spec).toEqual({ gatewayClassName: "kong", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] });
+        expect(gw.spec).toEqual({
+            gatewayClassName: "kong",
+            listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+        });
     });
 
     it("installs no platform unless asked", () => {
@@ -136,13 +176,27 @@ describe("the program's exports", () => {
         expect(await valueOf(stack.zones.zone1.gateway)).toBe("kong");
         expect(await valueOf(stack.zones.zone1.route)).toBe("echo");
         expect(await valueOf(stack.multiZoneService.hostname)).toBe("echo.mzsvc.mesh.local");
-        expect(stack.multiZoneService).toEqual({ name: "echo", port: 1027, hostname: stack.multiZoneService.hostname,
-            envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027" });
-        expect(stack.globalControlPlane).toEqual({ kind: "kubernetes", cluster: "global", namespace: "kong-mesh-system", mesh: "default" });
+        expect(stack.multiZoneService).toEqual({
+            name: "echo",
+            port: 1027,
+            hostname: stack.multiZoneService.hostname,
+            envoyCluster: "default_echo_kong-mesh-system__mzsvc_1027",
+        });
+        expect(stack.globalControlPlane).toEqual({
+            kind: "kubernetes",
+            cluster: "global",
+            namespace: "kong-mesh-system",
+            mesh: "default",
+        });
         // Kuma's defaults: 1s cache + 1s xDS refresh in the zone; + 5s MeshService status and 2 KDS hops
         // from another zone. The DR profile: every step 500ms.
-        expect(stack.failover).toEqual({ enabled: true, targetSeconds: 5, sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 9,
-            drProfile: { sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 2.5 } });
+        expect(stack.failover).toEqual({
+            enabled: true,
+            targetSeconds: 5,
+            sameZoneWorstCaseSeconds: 2,
+            otherZoneWorstCaseSeconds: 9,
+            drProfile: { sameZoneWorstCaseSeconds: 1, otherZoneWorstCaseSeconds: 2.5 },
+        });
     });
 });
 
@@ -165,7 +219,12 @@ describe("zone counts and layouts", () => {
 
     it("puts global objects in the global control plane's system namespace", async () => {
         await run({ ...MINIMAL_CONFIG, global: { context: "mesh-global", systemNamespace: "kuma-system" } });
-        expect(rec.ofType(TYPES.provider).map(p => p.name).sort()).toEqual(["global", "zone1", "zone2"]);
+        expect(
+            rec
+                .ofType(TYPES.provider)
+                .map(p => p.name)
+                .sort(),
+        ).toEqual(["global", "zone1", "zone2"]);
         expect(rec.one(TYPES.provider, "global").inputs.context).toBe("mesh-global");
         const mmzs = rec.one(TYPES.mmzs, "echo-mmzs");
         expect(rec.providerName(mmzs)).toBe("global");
@@ -174,9 +233,19 @@ describe("zone counts and layouts", () => {
     });
 
     it("switches one zone's route to its local echo Service", async () => {
-        await run({ ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1", routeBackend: "local" }, { name: "zone2", context: "zone2" }] });
-        expect(rec.one(TYPES.httpRoute, "zone1-echo").inputs.spec.rules[0].backendRefs).toEqual([{ name: "echo", port: 1027 }]);
-        expect(rec.one(TYPES.httpRoute, "zone2-echo").inputs.spec.rules[0].backendRefs).toEqual([{ name: "echo-mmzs-service", port: 1027 }]);
+        await run({
+            ...MINIMAL_CONFIG,
+            zones: [
+                { name: "zone1", context: "zone1", routeBackend: "local" },
+                { name: "zone2", context: "zone2" },
+            ],
+        });
+        expect(rec.one(TYPES.httpRoute, "zone1-echo").inputs.spec.rules[0].backendRefs).toEqual([
+            { name: "echo", port: 1027 },
+        ]);
+        expect(rec.one(TYPES.httpRoute, "zone2-echo").inputs.spec.rules[0].backendRefs).toEqual([
+            { name: "echo-mmzs-service", port: 1027 },
+        ]);
     });
 
     it("carries one configured port to the echo Service, the MMZS, the ExternalName and the route", async () => {
@@ -190,7 +259,13 @@ describe("zone counts and layouts", () => {
     });
 
     it("lets one zone override the echo replicas", async () => {
-        await run({ ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1" }, { name: "zone2", context: "zone2", echoReplicas: 4 }] });
+        await run({
+            ...MINIMAL_CONFIG,
+            zones: [
+                { name: "zone1", context: "zone1" },
+                { name: "zone2", context: "zone2", echoReplicas: 4 },
+            ],
+        });
         expect(rec.one(TYPES.deployment, "zone1-echo").inputs.spec.replicas).toBe(2);
         expect(rec.one(TYPES.deployment, "zone2-echo").inputs.spec.replicas).toBe(4);
     });
@@ -200,7 +275,11 @@ describe("zone counts and layouts", () => {
         for (const zone of ["zone1", "zone2"]) {
             const release = rec.one("kubernetes:helm.sh/v3:Release", `${zone}-kong-operator`);
             expect(rec.providerName(release)).toBe(zone);
-            expect(release.inputs).toMatchObject({ chart: "kong-operator", namespace: "kong-system", version: "1.3.0" });
+            expect(release.inputs).toMatchObject({
+                chart: "kong-operator",
+                namespace: "kong-system",
+                version: "1.3.0",
+            });
             const cm = rec.one("kubernetes-cert-manager:index:CertManager", `${zone}-cert-manager`);
             expect(cm.inputs.helmOptions.version).toBe("v1.19.1");
         }
@@ -208,49 +287,100 @@ describe("zone counts and layouts", () => {
 });
 
 describe("services", () => {
-    const api = { name: "api", port: 80, namespace: "payments", routes: ["/api", "/v2"], workload: { image: "example/api:1.4.2", targetPort: 8080, readinessPath: "/healthz" } };
-    const legacy = { name: "ledger", port: 8080, namespace: "finance", podLabels: { "app.kubernetes.io/name": "ledger" }, failover: { healthCheck: { path: "/ready" } } };
-    const raw = { ...MINIMAL_CONFIG, zones: [{ name: "zone1", context: "zone1", services: { api: { replicas: 3 } } }, { name: "zone2", context: "zone2" }],
-        services: [api, legacy] };
+    const api = {
+        name: "api",
+        port: 80,
+        namespace: "payments",
+        routes: ["/api", "/v2"],
+        workload: { image: "example/api:1.4.2", targetPort: 8080, readinessPath: "/healthz" },
+    };
+    const legacy = {
+        name: "ledger",
+        port: 8080,
+        namespace: "finance",
+        podLabels: { "app.kubernetes.io/name": "ledger" },
+        failover: { healthCheck: { path: "/ready" } },
+    };
+    const raw = {
+        ...MINIMAL_CONFIG,
+        zones: [
+            { name: "zone1", context: "zone1", services: { api: { replicas: 3 } } },
+            { name: "zone2", context: "zone2" },
+        ],
+        services: [api, legacy],
+    };
 
     it("gives each service its own MMZS, failover policies and permission, and selects its MeshServices by name and namespace", async () => {
         await run(raw);
         const mmzs = rec.ofType(TYPES.mmzs).map(r => r.inputs);
         expect(mmzs.map(m => m.metadata.name)).toEqual(["api", "ledger"]);
         expect(mmzs[1].spec).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "ledger", "k8s.kuma.io/namespace": "finance" } } },
+            selector: {
+                meshService: { matchLabels: { "kuma.io/display-name": "ledger", "k8s.kuma.io/namespace": "finance" } },
+            },
             ports: [{ port: 8080, name: "http", appProtocol: "http" }],
         });
         expect(rec.ofType(TYPES.kuma("MeshRetry")).map(r => r.name)).toEqual(["api-retry", "ledger-retry"]);
         // Its own failover override, over the stack-wide settings.
-        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "ledger-health-check").inputs.spec.to[0].default.http.path).toBe("/ready");
-        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "api-health-check").inputs.spec.to[0].default.http.path).toBe("/");
-        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "ledger-gateways-only").inputs.spec.targetRef)
-            .toEqual({ kind: "Dataplane", labels: { "app.kubernetes.io/name": "ledger", "k8s.kuma.io/namespace": "finance" } });
-        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "api-gateways-only").inputs.spec.targetRef).toEqual({ kind: "Dataplane", labels: { app: "api", "k8s.kuma.io/namespace": "payments" } });
+        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "ledger-health-check").inputs.spec.to[0].default.http.path).toBe(
+            "/ready",
+        );
+        expect(rec.one(TYPES.kuma("MeshHealthCheck"), "api-health-check").inputs.spec.to[0].default.http.path).toBe(
+            "/",
+        );
+        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "ledger-gateways-only").inputs.spec.targetRef).toEqual({
+            kind: "Dataplane",
+            labels: { "app.kubernetes.io/name": "ledger", "k8s.kuma.io/namespace": "finance" },
+        });
+        expect(rec.one(TYPES.kuma("MeshTrafficPermission"), "api-gateways-only").inputs.spec.targetRef).toEqual({
+            kind: "Dataplane",
+            labels: { app: "api", "k8s.kuma.io/namespace": "payments" },
+        });
     });
 
     it("routes every service on every zone's gateway, deploys only what has a workload, and labels the namespaces it did not create", async () => {
         await run(raw);
         for (const zone of ["zone1", "zone2"]) {
-            expect(rec.one(TYPES.httpRoute, `${zone}-api`).inputs.spec.rules[0].matches.map((m: any) => m.path.value)).toEqual(["/api", "/v2"]);
-            expect(rec.one(TYPES.httpRoute, `${zone}-ledger`).inputs.spec.rules[0].backendRefs).toEqual([{ name: "ledger-mmzs-service", port: 8080 }]);
-            expect(rec.one(TYPES.service, `${zone}-ledger-mmzs-service`).inputs.spec.externalName).toBe("ledger.mzsvc.mesh.local");
+            expect(
+                rec.one(TYPES.httpRoute, `${zone}-api`).inputs.spec.rules[0].matches.map((m: any) => m.path.value),
+            ).toEqual(["/api", "/v2"]);
+            expect(rec.one(TYPES.httpRoute, `${zone}-ledger`).inputs.spec.rules[0].backendRefs).toEqual([
+                { name: "ledger-mmzs-service", port: 8080 },
+            ]);
+            expect(rec.one(TYPES.service, `${zone}-ledger-mmzs-service`).inputs.spec.externalName).toBe(
+                "ledger.mzsvc.mesh.local",
+            );
             for (const ns of ["payments", "finance"]) {
-                expect(rec.one(TYPES.namespacePatch, `${zone}-${ns}`).inputs.metadata.labels).toEqual({ "kuma.io/sidecar-injection": "enabled" });
+                expect(rec.one(TYPES.namespacePatch, `${zone}-${ns}`).inputs.metadata.labels).toEqual({
+                    "kuma.io/sidecar-injection": "enabled",
+                });
             }
         }
-        expect(rec.ofType(TYPES.deployment).map(r => `${r.name}=${r.inputs.spec.replicas}`)).toEqual(["zone1-api=3", "zone2-api=2"]);
+        expect(rec.ofType(TYPES.deployment).map(r => `${r.name}=${r.inputs.spec.replicas}`)).toEqual([
+            "zone1-api=3",
+            "zone2-api=2",
+        ]);
         expect(rec.one(TYPES.deployment, "zone1-api").inputs.metadata.namespace).toBe("payments");
         // Nothing of ledger's workload: its Service runs already.
-        expect(rec.resources.filter(r => r.custom && r.inputs?.metadata?.name === "ledger").map(r => r.type).sort()).toEqual([TYPES.httpRoute, TYPES.httpRoute, TYPES.mmzs]);
+        expect(
+            rec.resources
+                .filter(r => r.custom && r.inputs?.metadata?.name === "ledger")
+                .map(r => r.type)
+                .sort(),
+        ).toEqual([TYPES.httpRoute, TYPES.httpRoute, TYPES.mmzs]);
     });
 
     it("outputs each service, and keeps the first as multiZoneService and the zones' route", async () => {
         const stack = await run(raw);
         expect(Object.keys(stack.services)).toEqual(["api", "ledger"]);
-        expect(stack.services.ledger).toMatchObject({ name: "ledger", namespace: "finance", port: 8080, routes: ["/ledger"], deployed: false,
-            envoyCluster: "default_ledger_kong-mesh-system__mzsvc_8080" });
+        expect(stack.services.ledger).toMatchObject({
+            name: "ledger",
+            namespace: "finance",
+            port: 8080,
+            routes: ["/ledger"],
+            deployed: false,
+            envoyCluster: "default_ledger_kong-mesh-system__mzsvc_8080",
+        });
         expect(await valueOf(stack.services.ledger.hostname)).toBe("ledger.mzsvc.mesh.local");
         expect(stack.multiZoneService.name).toBe("api");
         expect(await valueOf(stack.zones.zone1.route)).toBe("api");
@@ -260,8 +390,16 @@ describe("services", () => {
 describe("secrets", () => {
     it("passes kubeconfig contents to the provider as a secret", async () => {
         const contents = "apiVersion: v1\nkind: Config\nclusters: []\n";
-        await run({ zones: [{ name: "zone1", kubeconfig: contents }, { name: "zone2", kubeconfig: "/tmp/zone2.yaml" }], global: { kubeconfig: contents.replace("[]", "[{}]") } },
-            ["zones", "global"]);
+        await run(
+            {
+                zones: [
+                    { name: "zone1", kubeconfig: contents },
+                    { name: "zone2", kubeconfig: "/tmp/zone2.yaml" },
+                ],
+                global: { kubeconfig: contents.replace("[]", "[{}]") },
+            },
+            ["zones", "global"],
+        );
         for (const name of ["zone1", "zone2", "global"]) {
             const p = rec.one(TYPES.provider, name);
             // Under mocks a secret input arrives unwrapped but marked with Pulumi's secret signature.
@@ -274,7 +412,11 @@ describe("a bad stack config", () => {
     it("fails with every problem listed, as a RunError (no stack trace), and registers nothing", async () => {
         let error: unknown;
         try {
-            await run({ zones: [{ name: "Zone_1" }, { name: "zone2" }, { name: "zone2" }], global: { zone: "zone9" }, echo: { replicas: 0 } });
+            await run({
+                zones: [{ name: "Zone_1" }, { name: "zone2" }, { name: "zone2" }],
+                global: { zone: "zone9" },
+                echo: { replicas: 0 },
+            });
         } catch (e) {
             error = e;
         }
@@ -282,7 +424,9 @@ describe("a bad stack config", () => {
         const message = (error as Error).message;
         expect(message).toContain('mesh-dr:zones[0].name: "Zone_1"');
         expect(message).toContain('mesh-dr:zones[2].name: "zone2" is used by another zone');
-        expect(message).toContain('mesh-dr:global.zone: "zone9" is no longer supported: a global control plane on Kubernetes must run on a cluster of its own');
+        expect(message).toContain(
+            'mesh-dr:global.zone: "zone9" is no longer supported: a global control plane on Kubernetes must run on a cluster of its own',
+        );
         expect(message).toContain("mesh-dr:echo.replicas: 0 is out of range");
         expect(rec.resources).toEqual([]);
     });

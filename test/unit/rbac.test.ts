@@ -18,16 +18,28 @@ async function registeredKinds(raw: Record<string, unknown>, secretKeys: string[
     const stack = deployStack(config);
     await rec.settle();
     const kinds: Record<ClusterPart, Set<string>> = { zone: new Set(), global: new Set() };
-    for (const r of rec.resources.filter(r => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"))) {
+    for (const r of rec.resources.filter(
+        r => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers"),
+    )) {
         kinds[rec.providerName(r) === "global" ? "global" : "zone"].add(`${r.inputs.apiVersion} ${r.inputs.kind}`);
     }
     return { kinds, config, stack };
 }
 
 const declared = (part: ClusterPart, raw: Record<string, unknown>) => {
-    const mesh = { name: "default", manage: "patch", ...(raw.mesh as object) } as { name: string; manage: "create" | "patch" | "none" };
-    return new Set(managedKinds(part, { meshName: mesh.name, meshManage: mesh.manage, gatewayClassName: "kong", systemNamespace: "kong-mesh-system", labelledNamespaces: [] })
-        .map(k => `${k.apiVersion} ${k.kind}`));
+    const mesh = { name: "default", manage: "patch", ...(raw.mesh as object) } as {
+        name: string;
+        manage: "create" | "patch" | "none";
+    };
+    return new Set(
+        managedKinds(part, {
+            meshName: mesh.name,
+            meshManage: mesh.manage,
+            gatewayClassName: "kong",
+            systemNamespace: "kong-mesh-system",
+            labelledNamespaces: [],
+        }).map(k => `${k.apiVersion} ${k.kind}`),
+    );
 };
 
 describe("the deploy identity's RBAC", () => {
@@ -59,36 +71,77 @@ describe("the deploy identity's RBAC", () => {
     });
 
     it("is a stack output built from the stack's own settings", async () => {
-        const raw = { ...MINIMAL_CONFIG, mesh: { name: "payments", manage: "create" }, global: { context: "g", systemNamespace: "kuma-system" },
-            gateway: { className: "kong-dr" } };
+        const raw = {
+            ...MINIMAL_CONFIG,
+            mesh: { name: "payments", manage: "create" },
+            global: { context: "g", systemNamespace: "kuma-system" },
+            gateway: { className: "kong-dr" },
+        };
         const { stack } = await registeredKinds(raw);
-        const settings = { meshName: "payments", meshManage: "create" as const, gatewayClassName: "kong-dr", systemNamespace: "kuma-system", labelledNamespaces: [] };
-        expect(stack.deployerRbac).toEqual({ zone: deployerRbac("zone", settings), global: deployerRbac("global", settings) });
+        const settings = {
+            meshName: "payments",
+            meshManage: "create" as const,
+            gatewayClassName: "kong-dr",
+            systemNamespace: "kuma-system",
+            labelledNamespaces: [],
+        };
+        expect(stack.deployerRbac).toEqual({
+            zone: deployerRbac("zone", settings),
+            global: deployerRbac("global", settings),
+        });
         const role: any = stack.deployerRbac.global.find((o: any) => o.kind === "Role");
         expect(role.metadata.namespace).toBe("kuma-system");
         const cluster: any = stack.deployerRbac.zone.find((o: any) => o.kind === "ClusterRole");
-        expect(cluster.rules).toContainEqual({ apiGroups: ["gateway.networking.k8s.io"], resources: ["gatewayclasses"],
-            verbs: ["get", "patch", "delete"], resourceNames: ["kong-dr"] });
+        expect(cluster.rules).toContainEqual({
+            apiGroups: ["gateway.networking.k8s.io"],
+            resources: ["gatewayclasses"],
+            verbs: ["get", "patch", "delete"],
+            resourceNames: ["kong-dr"],
+        });
     });
 
     it("never grants update, nor create or delete of an adopted Mesh, nor any kind beyond ours and the provider's reads", () => {
-        const settings = { meshName: "default", meshManage: "patch" as const, gatewayClassName: "kong", systemNamespace: "kong-mesh-system", labelledNamespaces: ["finance"] };
-        const rules = (["zone", "global"] as const).flatMap(p => deployerRbac(p, settings))
-            .flatMap((o: any) => o.rules ?? []) as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+        const settings = {
+            meshName: "default",
+            meshManage: "patch" as const,
+            gatewayClassName: "kong",
+            systemNamespace: "kong-mesh-system",
+            labelledNamespaces: ["finance"],
+        };
+        const rules = (["zone", "global"] as const)
+            .flatMap(p => deployerRbac(p, settings))
+            .flatMap((o: any) => o.rules ?? []) as {
+            apiGroups: string[];
+            resources: string[];
+            verbs: string[];
+            resourceNames?: string[];
+        }[];
         expect(rules.flatMap(r => r.verbs)).not.toContain("update");
         expect(rules.flatMap(r => r.verbs)).not.toContain("*");
         const meshRules = rules.filter(r => r.resources.includes("meshes"));
         expect(meshRules.flatMap(r => r.verbs).sort()).toEqual(["get", "list", "patch", "watch"]);
-        const writable = new Set(rules.filter(r => r.verbs.includes("create") || r.verbs.includes("patch")).flatMap(r => r.resources));
-        const ours = new Set((["zone", "global"] as const).flatMap(p => managedKinds(p, settings).map(k => k.resource)));
+        const writable = new Set(
+            rules.filter(r => r.verbs.includes("create") || r.verbs.includes("patch")).flatMap(r => r.resources),
+        );
+        const ours = new Set(
+            (["zone", "global"] as const).flatMap(p => managedKinds(p, settings).map(k => k.resource)),
+        );
         expect([...writable].filter(r => !ours.has(r))).toEqual([]);
-        expect([...new Set(rules.flatMap(r => r.resources))].filter(r => !ours.has(r)).sort())
-            .toEqual(["endpoints", "events", "persistentvolumeclaims", "pods", "replicasets"]);
+        expect([...new Set(rules.flatMap(r => r.resources))].filter(r => !ours.has(r)).sort()).toEqual([
+            "endpoints",
+            "events",
+            "persistentvolumeclaims",
+            "pods",
+            "replicasets",
+        ]);
     });
 
     it("lets the deploy identity label the services' namespaces it did not create, and never create or delete them", async () => {
-        const services = [{ name: "api", port: 80, namespace: "payments", workload: { image: "example/api:1.0" } },
-            { name: "ledger", port: 8080, namespace: "finance", gatewaysOnly: false }, { name: "web", port: 80, gatewaysOnly: false }];
+        const services = [
+            { name: "api", port: 80, namespace: "payments", workload: { image: "example/api:1.0" } },
+            { name: "ledger", port: 8080, namespace: "finance", gatewaysOnly: false },
+            { name: "web", port: 80, gatewaysOnly: false },
+        ];
         const { kinds, stack } = await registeredKinds({ ...MINIMAL_CONFIG, services });
         expect(kinds.zone).toEqual(declared("zone", {}));
         const role: any = stack.deployerRbac.zone.find((o: any) => o.kind === "ClusterRole");
@@ -96,13 +149,21 @@ describe("the deploy identity's RBAC", () => {
         expect(namespaceRules).toEqual([
             { apiGroups: [""], resources: ["namespaces"], verbs: ["create", "list", "watch"] },
             { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "delete"], resourceNames: ["kong"] },
-            { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch"], resourceNames: ["finance", "payments"] },
+            {
+                apiGroups: [""],
+                resources: ["namespaces"],
+                verbs: ["get", "patch"],
+                resourceNames: ["finance", "payments"],
+            },
         ]);
     });
 
     it("is committed as generated: rbac/zone.yaml and rbac/global.yaml (npm run rbac)", () => {
         for (const part of ["zone", "global"] as const) {
-            expect(fs.readFileSync(path.join(RBAC_DIR, `${part}.yaml`), "utf8"), `rbac/${part}.yaml: run npm run rbac`).toBe(rbacYaml(part));
+            expect(
+                fs.readFileSync(path.join(RBAC_DIR, `${part}.yaml`), "utf8"),
+                `rbac/${part}.yaml: run npm run rbac`,
+            ).toBe(rbacYaml(part));
         }
     });
 });

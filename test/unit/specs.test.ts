@@ -1,7 +1,13 @@
 // Pure helpers: names, labels and specs, tested as plain functions (no Pulumi runtime).
 import { describe, expect, it } from "vitest";
 import { ECHO_EXTRA_PORTS, echoPodSpec } from "../../components/echo";
-import { crossZoneFailover, kumaDuration, durationMs, failoverPolicySpecs, minimumRequestTimeoutMs } from "../../components/failover";
+import {
+    crossZoneFailover,
+    kumaDuration,
+    durationMs,
+    failoverPolicySpecs,
+    minimumRequestTimeoutMs,
+} from "../../components/failover";
 import { gatewayConfigurationSpec } from "../../components/gateway";
 import { meshSpec } from "../../components/mesh";
 import { meshMultiZoneServiceSpec } from "../../components/multizone-service";
@@ -18,10 +24,25 @@ describe("names", () => {
 
     it("derives every name of a service from the service's name, as the walkthrough named echo's", () => {
         const echo = serviceNames("echo");
-        expect([echo.service, echo.multiZoneService, echo.route, echo.bridge, echo.permission, echo.defaultRoute])
-            .toEqual(["echo", "echo", "echo", "echo-mmzs-service", "echo-gateways-only", "/echo"]);
-        expect(echo.components).toEqual({ multiZoneService: "echo-mmzs", failover: "echo-failover", permission: "echo-permission" });
-        expect(echo.zoneObjects("zone1")).toEqual({ workload: "zone1-echo", routeComponent: "zone1-echo-route", bridge: "zone1-echo-mmzs-service", httpRoute: "zone1-echo" });
+        expect([
+            echo.service,
+            echo.multiZoneService,
+            echo.route,
+            echo.bridge,
+            echo.permission,
+            echo.defaultRoute,
+        ]).toEqual(["echo", "echo", "echo", "echo-mmzs-service", "echo-gateways-only", "/echo"]);
+        expect(echo.components).toEqual({
+            multiZoneService: "echo-mmzs",
+            failover: "echo-failover",
+            permission: "echo-permission",
+        });
+        expect(echo.zoneObjects("zone1")).toEqual({
+            workload: "zone1-echo",
+            routeComponent: "zone1-echo-route",
+            bridge: "zone1-echo-mmzs-service",
+            httpRoute: "zone1-echo",
+        });
     });
 
     it("derives the MMZS hostname as Kuma's default HostnameGenerator does", () => {
@@ -59,15 +80,22 @@ describe("echo pod spec", () => {
     });
 
     it("spreads replicas across nodes without blocking a one-node cluster", () => {
-        expect(pod.topologySpreadConstraints).toEqual([{
-            maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway",
-            labelSelector: { matchLabels: { app: "echo" } },
-        }]);
+        expect(pod.topologySpreadConstraints).toEqual([
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: { app: "echo" } },
+            },
+        ]);
     });
 
     it("passes the downward-API env of the upstream manifest", () => {
         expect(container.env.map((e: any) => `${e.name}=${e.valueFrom.fieldRef.fieldPath}`)).toEqual([
-            "NODE_NAME=spec.nodeName", "POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace", "POD_IP=status.podIP",
+            "NODE_NAME=spec.nodeName",
+            "POD_NAME=metadata.name",
+            "POD_NAMESPACE=metadata.namespace",
+            "POD_IP=status.podIP",
         ]);
     });
 });
@@ -76,8 +104,19 @@ describe("service ports", () => {
     it("maps the configured HTTP port to the container's http port with appProtocol http, the extra ports as they are, by container port", () => {
         const ports = workloadServicePorts({ targetPort: 1027, extraPorts: ECHO_EXTRA_PORTS }, 8080);
         expect(ports.map(p => p.name)).toEqual(["tcp", "udp", "http", "tls"]);
-        expect(ports.find(p => p.name === "http")).toEqual({ name: "http", port: 8080, targetPort: "http", protocol: "TCP", appProtocol: "http" });
-        expect(ports.find(p => p.name === "udp")).toEqual({ name: "udp", port: 1026, targetPort: 1026, protocol: "UDP" });
+        expect(ports.find(p => p.name === "http")).toEqual({
+            name: "http",
+            port: 8080,
+            targetPort: "http",
+            protocol: "TCP",
+            appProtocol: "http",
+        });
+        expect(ports.find(p => p.name === "udp")).toEqual({
+            name: "udp",
+            port: 1026,
+            targetPort: 1026,
+            protocol: "UDP",
+        });
     });
 });
 
@@ -95,14 +134,18 @@ describe("route", () => {
     it("targets the ExternalName for multizone and the echo Service for local", () => {
         expect(routeBackendService("echo", "multizone")).toBe("echo-mmzs-service");
         expect(routeBackendService("echo", "local")).toBe("echo");
-        expect(httpRouteSpec("echo", "kong", "local", 1027, ["/echo"]).rules[0].backendRefs).toEqual([{ name: "echo", port: 1027 }]);
+        expect(httpRouteSpec("echo", "kong", "local", 1027, ["/echo"]).rules[0].backendRefs).toEqual([
+            { name: "echo", port: 1027 },
+        ]);
     });
 });
 
 describe("MMZS and Mesh specs", () => {
     it("selects MeshServices by display name with an HTTP port", () => {
         expect(meshMultiZoneServiceSpec("echo", "kong", 1027)).toEqual({
-            selector: { meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } } },
+            selector: {
+                meshService: { matchLabels: { "kuma.io/display-name": "echo", "k8s.kuma.io/namespace": "kong" } },
+            },
             ports: [{ port: 1027, name: "http", appProtocol: "http" }],
         });
     });
@@ -120,7 +163,10 @@ describe("MMZS and Mesh specs", () => {
         const tpl = spec.dataPlaneOptions.deployment.podTemplateSpec;
         expect(spec.dataPlaneOptions.deployment.replicas).toBe(2);
         expect(tpl.metadata.annotations).toEqual({ "kuma.io/gateway": "enabled" });
-        expect(tpl.metadata.labels).toEqual({ "app.kubernetes.io/name": "kong-gateway", "app.kubernetes.io/part-of": "mesh-dr" });
+        expect(tpl.metadata.labels).toEqual({
+            "app.kubernetes.io/name": "kong-gateway",
+            "app.kubernetes.io/part-of": "mesh-dr",
+        });
         expect(tpl.spec.containers[0].env).toEqual([{ name: "KONG_DNS_ORDER", value: "LAST,A,CNAME" }]);
         expect(spec.dataPlaneOptions.network.services.ingress.type).toBe("ClusterIP");
     });
@@ -146,8 +192,16 @@ describe("failover", () => {
     });
 
     it("writes durations as Kuma stores them (Go's time.Duration text), so a refresh finds no difference", () => {
-        const asGo: [string, string][] = [["0s", "0s"], ["25ms", "25ms"], ["2s", "2s"], ["8750ms", "8.75s"], ["90s", "1m30s"],
-            ["1m", "1m0s"], ["1h", "1h0m0s"], ["3723500ms", "1h2m3.5s"]];
+        const asGo: [string, string][] = [
+            ["0s", "0s"],
+            ["25ms", "25ms"],
+            ["2s", "2s"],
+            ["8750ms", "8.75s"],
+            ["90s", "1m30s"],
+            ["1m", "1m0s"],
+            ["1h", "1h0m0s"],
+            ["3723500ms", "1h2m3.5s"],
+        ];
         for (const [given, stored] of asGo) expect(kumaDuration(given), given).toBe(stored);
         expect(specs.MeshTimeout.to[0].default.http.requestTimeout).toBe("5s");
     });
@@ -158,7 +212,10 @@ describe("failover", () => {
 
     it("health-checks over HTTP, without the panic threshold Kuma 2.14 deprecates there", () => {
         expect(specs.MeshHealthCheck.to[0].default).toEqual({
-            interval: "10s", timeout: "3s", unhealthyThreshold: 3, healthyThreshold: 2,
+            interval: "10s",
+            timeout: "3s",
+            unhealthyThreshold: 3,
+            healthyThreshold: 2,
             http: { path: "/healthz", expectedStatuses: [200] },
         });
     });
@@ -166,13 +223,24 @@ describe("failover", () => {
     it("retries on 5xx (lower case), gateway errors, resets and connect failures on other hosts and priorities", () => {
         const http = specs.MeshRetry.to[0].default.http;
         expect(http.retryOn).toEqual(["5xx", "GatewayError", "Reset", "ConnectFailure"]);
-        expect(http.hostSelection).toEqual([{ predicate: "OmitPreviousHosts" }, { predicate: "OmitPreviousPriorities", updateFrequency: 1 }]);
-        expect(http).toMatchObject({ numRetries: 2, perTryTimeout: "1s", backOff: { baseInterval: "25ms", maxInterval: "500ms" } });
+        expect(http.hostSelection).toEqual([
+            { predicate: "OmitPreviousHosts" },
+            { predicate: "OmitPreviousPriorities", updateFrequency: 1 },
+        ]);
+        expect(http).toMatchObject({
+            numRetries: 2,
+            perTryTimeout: "1s",
+            backOff: { baseInterval: "25ms", maxInterval: "500ms" },
+        });
     });
 
     it("ejects outliers after consecutive failures, with panic mode off", () => {
         expect(specs.MeshCircuitBreaker.to[0].default.outlierDetection).toMatchObject({
-            disabled: false, interval: "5s", baseEjectionTime: "30s", maxEjectionPercent: 100, healthyPanicThreshold: 0,
+            disabled: false,
+            interval: "5s",
+            baseEjectionTime: "30s",
+            maxEjectionPercent: 100,
+            healthyPanicThreshold: 0,
             detectors: { totalFailures: { consecutive: 4 }, gatewayFailures: { consecutive: 4 } },
         });
     });
@@ -197,9 +265,15 @@ describe("failover", () => {
 });
 
 describe("image references", () => {
-    it.each(["kong/go-echo:0.3.0", "registry.example.com:5000/team/echo@sha256:" + "a".repeat(64), "echo", "ghcr.io/kong/go-echo:v1.2_3",
-        "kong/go--echo:1", "kong/go__echo:1"])(
-        "accepts %s", ref => expect(IMAGE_REF.re.test(ref)).toBe(true));
-    it.each(["Kong/go-echo:0.3.0", "kong/go echo:latest", "kong//echo", "kong/echo:", ":latest"])(
-        "rejects %s", ref => expect(IMAGE_REF.re.test(ref)).toBe(false));
+    it.each([
+        "kong/go-echo:0.3.0",
+        "registry.example.com:5000/team/echo@sha256:" + "a".repeat(64),
+        "echo",
+        "ghcr.io/kong/go-echo:v1.2_3",
+        "kong/go--echo:1",
+        "kong/go__echo:1",
+    ])("accepts %s", ref => expect(IMAGE_REF.re.test(ref)).toBe(true));
+    it.each(["Kong/go-echo:0.3.0", "kong/go echo:latest", "kong//echo", "kong/echo:", ":latest"])("rejects %s", ref =>
+        expect(IMAGE_REF.re.test(ref)).toBe(false),
+    );
 });

@@ -6,7 +6,15 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, ConfigError, DEFAULTS, RawConfig, StackConfig, clustersOf, parseConfig } from "../../zones/config";
+import {
+    CONFIG_NAMESPACE,
+    ConfigError,
+    DEFAULTS,
+    RawConfig,
+    StackConfig,
+    clustersOf,
+    parseConfig,
+} from "../../zones/config";
 import { Recorder, Registered, stackConfig } from "./harness";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -27,7 +35,11 @@ const TYPES = {
 
 /** Committed stack names, from the files in the repo root. */
 function stackNames(): string[] {
-    return fs.readdirSync(ROOT).map(f => STACK_FILE.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+    return fs
+        .readdirSync(ROOT)
+        .map(f => STACK_FILE.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
 }
 
 function stackFile(stack: string): string {
@@ -59,7 +71,9 @@ function unwrapSecure(value: unknown, onSecret: () => void): unknown {
 
 /** `mesh-dr:*` values declared in Pulumi.yaml apply to every stack; the stack file overrides them. */
 function projectDefaults(): Record<string, unknown> {
-    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        config?: Record<string, unknown>;
+    };
     const out: Record<string, unknown> = {};
     for (const [key, decl] of Object.entries(project.config ?? {})) {
         if (!key.startsWith(PREFIX)) continue;
@@ -95,7 +109,10 @@ const rec = new Recorder();
 /** Runs the program the way `pulumi up` does for this config (see program.test.ts). */
 async function runProgram(loaded: LoadedStack): Promise<void> {
     rec.install();
-    pulumi.runtime.setAllConfig(stackConfig(loaded.raw), [...loaded.secretKeys].map(k => `${PREFIX}${k}`));
+    pulumi.runtime.setAllConfig(
+        stackConfig(loaded.raw),
+        [...loaded.secretKeys].map(k => `${PREFIX}${k}`),
+    );
     const { loadConfig } = await import("../../zones/config");
     const { deployStack } = await import("../../zones");
     deployStack(loadConfig());
@@ -154,20 +171,27 @@ for (const stack of stacks) {
                 const expected = clustersOf(config);
                 const providers = rec.ofType(TYPES.provider);
                 expect(providers.map(p => p.name).sort()).toEqual(expected.map(c => c.name).sort());
-                for (const c of expected) expect(rec.one(TYPES.provider, c.name).inputs.context, c.name).toBe(c.context);
+                for (const c of expected)
+                    expect(rec.one(TYPES.provider, c.name).inputs.context, c.name).toBe(c.context);
             });
 
             it("registers each zone's objects on that zone's provider", () => {
                 const names = config.zones.map(z => z.name);
                 for (const z of config.zones) {
-                    const core: [string, string][] = [[TYPES.namespace, "kong"], [TYPES.gateway, "kong"]];
+                    const core: [string, string][] = [
+                        [TYPES.namespace, "kong"],
+                        [TYPES.gateway, "kong"],
+                    ];
                     for (const s of config.services) {
                         core.push([TYPES.service, `${s.name}-mmzs-service`], [TYPES.httpRoute, s.name]);
                         if (s.workload) core.push([TYPES.deployment, s.name], [TYPES.service, s.name]);
                     }
                     if (config.platform.install) core.push([TYPES.release, "kong-operator"]);
                     for (const [type, k8sName] of core) {
-                        expect(rec.providerName(rec.one(type, `${z.name}-${k8sName}`)), `${type} ${z.name}-${k8sName}`).toBe(z.name);
+                        expect(
+                            rec.providerName(rec.one(type, `${z.name}-${k8sName}`)),
+                            `${type} ${z.name}-${k8sName}`,
+                        ).toBe(z.name);
                     }
                     for (const s of config.services.filter(x => x.workload)) {
                         const deployment = rec.one(TYPES.deployment, `${z.name}-${s.name}`).inputs;
@@ -175,14 +199,18 @@ for (const stack of stacks) {
                         expect(deployment.spec.template.spec.containers[0].image).toBe(s.workload!.image);
                     }
                 }
-                const zoneObjects = rec.resources.filter(r => r.custom && r.type.startsWith("kubernetes:") && owningZone(r, names));
+                const zoneObjects = rec.resources.filter(
+                    r => r.custom && r.type.startsWith("kubernetes:") && owningZone(r, names),
+                );
                 expect(zoneObjects.length).toBeGreaterThanOrEqual(config.zones.length * 6);
-                for (const r of zoneObjects) expect(rec.providerName(r), `${r.type} ${r.name}`).toBe(owningZone(r, names));
+                for (const r of zoneObjects)
+                    expect(rec.providerName(r), `${r.type} ${r.name}`).toBe(owningZone(r, names));
             });
 
             it("puts the MMZS and every Kuma policy on the global provider", () => {
                 const globalProvider = clustersOf(config).find(c => c.name === "global")!.name;
-                for (const s of config.services) expect(rec.providerName(rec.one(TYPES.mmzs, `${s.name}-mmzs`))).toBe(globalProvider);
+                for (const s of config.services)
+                    expect(rec.providerName(rec.one(TYPES.mmzs, `${s.name}-mmzs`))).toBe(globalProvider);
                 const kuma = rec.resources.filter(r => r.type.startsWith("kubernetes:kuma.io/"));
                 expect(kuma.length).toBeGreaterThan(1);
                 for (const r of kuma) expect(rec.providerName(r), `${r.type} ${r.name}`).toBe(globalProvider);
@@ -190,10 +218,17 @@ for (const stack of stacks) {
 
             it("carries each zone's failover order into every service's load-balancing policy", () => {
                 const policies = rec.ofType(TYPES.loadBalancing);
-                expect(policies.map(p => p.name)).toEqual(config.services.filter(s => s.failover.enabled).map(s => `${s.name}-load-balancing`));
-                const expected = config.zones.flatMap(z => z.failoverOrder.map(to => ({ from: { zones: [z.name] }, to: { type: "Only", zones: [to] } })));
+                expect(policies.map(p => p.name)).toEqual(
+                    config.services.filter(s => s.failover.enabled).map(s => `${s.name}-load-balancing`),
+                );
+                const expected = config.zones.flatMap(z =>
+                    z.failoverOrder.map(to => ({ from: { zones: [z.name] }, to: { type: "Only", zones: [to] } })),
+                );
                 for (const policy of policies) {
-                    expect(policy.inputs.spec.to[0].default.localityAwareness.crossZone.failover, policy.name).toEqual([...expected, { to: { type: "Any" } }]);
+                    expect(policy.inputs.spec.to[0].default.localityAwareness.crossZone.failover, policy.name).toEqual([
+                        ...expected,
+                        { to: { type: "Any" } },
+                    ]);
                 }
             });
 
@@ -212,15 +247,27 @@ for (const stack of stacks) {
             const brokenStack = loadStackText(broken, `broken copy of ${stack}`);
 
             let error: unknown;
-            try { parseConfig(brokenStack.raw, brokenStack.secretKeys); } catch (e) { error = e; }
+            try {
+                parseConfig(brokenStack.raw, brokenStack.secretKeys);
+            } catch (e) {
+                error = e;
+            }
             expect(error).toBeInstanceOf(ConfigError);
             const problems = (error as ConfigError).problems;
-            expect(problems.some(p => p.startsWith("mesh-dr:zone: ") && p.includes(" is not a known setting."))).toBe(true);
-            expect(problems).toContain("mesh-dr:zones: (missing) is required. Fix: list the zones, e.g. " +
-                "pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1");
+            expect(problems.some(p => p.startsWith("mesh-dr:zone: ") && p.includes(" is not a known setting."))).toBe(
+                true,
+            );
+            expect(problems).toContain(
+                "mesh-dr:zones: (missing) is required. Fix: list the zones, e.g. " +
+                    "pulumi config set --path 'zones[0].name' zone1 && pulumi config set --path 'zones[0].context' zone1",
+            );
 
             let runError: unknown;
-            try { await runProgram(brokenStack); } catch (e) { runError = e; }
+            try {
+                await runProgram(brokenStack);
+            } catch (e) {
+                runError = e;
+            }
             expect(pulumi.RunError.isInstance(runError as Error)).toBe(true);
             expect(rec.resources).toEqual([]);
         });
@@ -242,7 +289,8 @@ for (const stack of ["staging", "prod"]) {
         });
 
         it("pins every deployed image and the chart versions, and installs the platform", () => {
-            for (const s of config.services.filter(x => x.workload)) expect(s.workload!.image, s.name).toMatch(/(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
+            for (const s of config.services.filter(x => x.workload))
+                expect(s.workload!.image, s.name).toMatch(/(:(?!latest$)[\w][\w.-]*|@sha256:[a-f0-9]{64})$/);
             const platform = raw.platform as Record<string, unknown>;
             expect(platform.certManagerVersion).toMatch(/^v?\d+\.\d+\.\d+$/);
             expect(platform.kongOperatorVersion).toMatch(/^\d+\.\d+\.\d+$/);
@@ -287,9 +335,18 @@ describe("stack staging", () => {
 
     it("runs echo deployed as the walkthrough did, and wires DR for a Service it does not deploy, in a namespace it did not create", () => {
         const [echo, billing] = config.services;
-        const walkthrough = parseConfig({ zones: raw.zones, global: raw.global, echo: { image: "kong/go-echo:0.3.0", replicas: 2 } }).echo;
+        const walkthrough = parseConfig({
+            zones: raw.zones,
+            global: raw.global,
+            echo: { image: "kong/go-echo:0.3.0", replicas: 2 },
+        }).echo;
         expect(echo).toEqual(walkthrough);
-        expect(billing).toMatchObject({ name: "billing", namespace: "billing", routes: ["/billing", "/invoices"], workload: undefined });
+        expect(billing).toMatchObject({
+            name: "billing",
+            namespace: "billing",
+            routes: ["/billing", "/invoices"],
+            workload: undefined,
+        });
         expect(billing.failover.healthCheck.path).toBe("/healthz");
     });
 });

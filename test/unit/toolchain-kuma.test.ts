@@ -15,7 +15,8 @@ const ROOT = path.resolve(__dirname, "../..");
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-kuma-"));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 const RELEASE = "2.14.3";
-const MISSING = "Kuma 2.14.x is not installed (no kuma-cp and kumactl on PATH or in $KUMA_HOME/bin). Install it: bash scripts/toolchain.sh kuma";
+const MISSING =
+    "Kuma 2.14.x is not installed (no kuma-cp and kumactl on PATH or in $KUMA_HOME/bin). Install it: bash scripts/toolchain.sh kuma";
 
 let n = 0;
 /** A copy of the scripts (a project root of its own) with an empty cache. */
@@ -40,9 +41,15 @@ function fakeKuma(dir: string, version: string, extra: string[] = []): string {
 function toolchain(p: { root: string; cache: string }, args: string[], env: Record<string, string> = {}) {
     const start = Date.now();
     const r = spawnSync("bash", [path.join(p.root, "scripts", "toolchain.sh"), ...args], {
-        encoding: "utf8", timeout: 60_000,
+        encoding: "utf8",
+        timeout: 60_000,
         // No Kuma anywhere but where a case puts it.
-        env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: process.env.HOME!, MESH_DR_CACHE: p.cache, ...env },
+        env: {
+            PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`,
+            HOME: process.env.HOME!,
+            MESH_DR_CACHE: p.cache,
+            ...env,
+        },
     });
     return { code: r.status, out: `${r.stdout}${r.stderr}`, ms: Date.now() - start };
 }
@@ -94,9 +101,14 @@ describe("finding an installed Kuma", () => {
         expect(check.out).toContain("kuma: not installed");
         const mixed = fakeKuma(path.join(TMP, "mixed"), "2.14.3");
         fs.copyFileSync(path.join(old, "kumactl"), path.join(mixed, "kumactl"));
-        expect(toolchain(p, ["--require-kuma"], { PATH: `${mixed}:${path.dirname(process.execPath)}:/usr/bin:/bin` }).code).toBe(1);
+        expect(
+            toolchain(p, ["--require-kuma"], { PATH: `${mixed}:${path.dirname(process.execPath)}:/usr/bin:/bin` }).code,
+        ).toBe(1);
         const good = fakeKuma(path.join(TMP, "path-2.14.3"), "2.14.3");
-        expect(toolchain(p, ["--require-kuma"], { PATH: `${old}:${good}:${path.dirname(process.execPath)}:/usr/bin:/bin` }).code).toBe(0);
+        expect(
+            toolchain(p, ["--require-kuma"], { PATH: `${old}:${good}:${path.dirname(process.execPath)}:/usr/bin:/bin` })
+                .code,
+        ).toBe(0);
     });
 
     it("removes what the old source build left in the cache; --check reports it first", () => {
@@ -126,17 +138,38 @@ describe("installing the official release", () => {
         expect(link(p, "kuma-cp")).toBe(path.join(dest, "bin", "kuma-cp"));
         // A pinned digest that matches is taken; a different one is refused before unpacking.
         expect(toolchain(project(), ["kuma"], { KUMA_RELEASE_URL: `file://${file}`, KUMA_SHA256: sum }).code).toBe(0);
-        const pinned = toolchain(project(), ["kuma"], { KUMA_RELEASE_URL: `file://${file}`, KUMA_SHA256: "0".repeat(64) });
+        const pinned = toolchain(project(), ["kuma"], {
+            KUMA_RELEASE_URL: `file://${file}`,
+            KUMA_SHA256: "0".repeat(64),
+        });
         expect(pinned.code).toBe(1);
         expect(pinned.out).toContain(`has SHA-256 ${sum}, not KUMA_SHA256=${"0".repeat(64)}: refused`);
     });
 
     it("refuses a tarball with entries outside its top folder, without bin/kumactl, of another version, or cut short", () => {
         const cases: [string, string, string][] = [
-            ["outside", tarball("outside", top => { release(top); fs.mkdirSync(path.join(top, "..", "other")); fs.writeFileSync(path.join(top, "..", "other", "x"), ""); }),
-                "entries outside kuma-2.14.3/: other/"],
-            ["no-kumactl", tarball("no-kumactl", top => { release(top); fs.rmSync(path.join(top, "bin", "kumactl")); }), "no bin/kumactl in kuma-2.14.3/"],
-            ["version", tarball("version", top => release(top, "2.14.2")), "bin/kuma-cp reports version '2.14.2', not 2.14.3"],
+            [
+                "outside",
+                tarball("outside", top => {
+                    release(top);
+                    fs.mkdirSync(path.join(top, "..", "other"));
+                    fs.writeFileSync(path.join(top, "..", "other", "x"), "");
+                }),
+                "entries outside kuma-2.14.3/: other/",
+            ],
+            [
+                "no-kumactl",
+                tarball("no-kumactl", top => {
+                    release(top);
+                    fs.rmSync(path.join(top, "bin", "kumactl"));
+                }),
+                "no bin/kumactl in kuma-2.14.3/",
+            ],
+            [
+                "version",
+                tarball("version", top => release(top, "2.14.2")),
+                "bin/kuma-cp reports version '2.14.2', not 2.14.3",
+            ],
         ];
         const whole = tarball("cut", top => release(top));
         const cut = path.join(TMP, "cut-short.tar.gz");

@@ -13,9 +13,18 @@ const FIXTURE = path.resolve(__dirname, "../fixtures/walkthrough-urns.json");
 const recorded = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
 /** The walkthrough's echo written as a service: moving a stack from the old keys to `services` moves nothing either. */
 const ECHO_AS_SERVICE = {
-    name: "echo", port: 1027, workload: { image: "kong/go-echo:0.3.0", replicas: 2, targetPort: 1027, extraPorts: [
-        { name: "tcp", port: 1025, protocol: "TCP" }, { name: "udp", port: 1026, protocol: "UDP" }, { name: "tls", port: 1030, protocol: "TCP" },
-    ] },
+    name: "echo",
+    port: 1027,
+    workload: {
+        image: "kong/go-echo:0.3.0",
+        replicas: 2,
+        targetPort: 1027,
+        extraPorts: [
+            { name: "tcp", port: 1025, protocol: "TCP" },
+            { name: "udp", port: 1026, protocol: "UDP" },
+            { name: "tls", port: 1030, protocol: "TCP" },
+        ],
+    },
 };
 const API_GLOBAL = { ...MINIMAL_CONFIG, global: { api: { url: "https://cp.example.com:5682", token: "t" } } };
 /** Each config, the fixture entry it upgrades (recorded from the old program with that config), and its secret keys. */
@@ -65,9 +74,14 @@ describe("upgrading a stack deployed before services", () => {
         const { parseConfig } = await import("../../zones/config");
         const fromKeys = await urnsOf(MINIMAL_CONFIG);
         const inputs = new Map(rec.resources.map(r => [`${r.type}::${r.name}`, r.inputs]));
-        expect((await urnsOf({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] })).map(r => r.urn)).toEqual(fromKeys.map(r => r.urn));
-        for (const r of rec.resources) expect(r.inputs, `${r.type} ${r.name}`).toEqual(inputs.get(`${r.type}::${r.name}`));
-        expect(parseConfig({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }).echo).toEqual(parseConfig(MINIMAL_CONFIG).echo);
+        expect((await urnsOf({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] })).map(r => r.urn)).toEqual(
+            fromKeys.map(r => r.urn),
+        );
+        for (const r of rec.resources)
+            expect(r.inputs, `${r.type} ${r.name}`).toEqual(inputs.get(`${r.type}::${r.name}`));
+        expect(parseConfig({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }).echo).toEqual(
+            parseConfig(MINIMAL_CONFIG).echo,
+        );
     });
 
     it("moves the renamed components by alias, never by name alone", async () => {
@@ -75,9 +89,11 @@ describe("upgrading a stack deployed before services", () => {
         const old = new Set(recorded.minimal);
         const moved = now.filter(r => !old.has(r.urn) && r.type.startsWith("mesh-dr:"));
         expect(moved.map(r => `${r.type} ${r.name}`).sort()).toEqual([
-            "mesh-dr:index:ServiceRoute zone1-echo-route", "mesh-dr:index:ServiceRoute zone2-echo-route",
+            "mesh-dr:index:ServiceRoute zone1-echo-route",
+            "mesh-dr:index:ServiceRoute zone2-echo-route",
             "mesh-dr:index:ServiceTrafficPermission echo-permission",
-            "mesh-dr:index:ServiceWorkload zone1-echo", "mesh-dr:index:ServiceWorkload zone2-echo",
+            "mesh-dr:index:ServiceWorkload zone1-echo",
+            "mesh-dr:index:ServiceWorkload zone2-echo",
         ]);
         for (const r of moved) expect(r.aliases.length, r.urn).toBeGreaterThan(0);
     });

@@ -46,10 +46,20 @@ monitor.registerResource = function (req: any, callback: any) {
     const aliases: AliasRecord[] = req.getAliasesList().map((a: any) => {
         if (!a.hasSpec()) return { urn: a.getUrn() };
         const s = a.getSpec();
-        return { name: s.getName() || undefined, type: s.getType() || undefined, parentUrn: s.getParenturn() || undefined,
-            noParent: s.getNoparent() || undefined };
+        return {
+            name: s.getName() || undefined,
+            type: s.getType() || undefined,
+            parentUrn: s.getParenturn() || undefined,
+            noParent: s.getNoparent() || undefined,
+        };
     });
-    records.push({ urn: this.newUrn(parent, req.getType(), req.getName()), type: req.getType(), name: req.getName(), parent, aliases });
+    records.push({
+        urn: this.newUrn(parent, req.getType(), req.getName()),
+        type: req.getType(),
+        name: req.getName(),
+        parent,
+        aliases,
+    });
     return original.call(this, req, callback);
 };
 
@@ -69,7 +79,9 @@ export function recordedUrns(): readonly UrnRecord[] {
  */
 export function previousUrns(r: UrnRecord, byUrn: ReadonlyMap<string, UrnRecord>): string[] {
     const { prefix } = urnParts(r.urn);
-    const own = r.aliases.map(a => a.urn ?? urnOf(prefix, a.noParent ? "" : a.parentUrn ?? r.parent, a.type ?? r.type, a.name ?? r.name));
+    const own = r.aliases.map(
+        a => a.urn ?? urnOf(prefix, a.noParent ? "" : (a.parentUrn ?? r.parent), a.type ?? r.type, a.name ?? r.name),
+    );
     const result = new Set(own);
     const parent = byUrn.get(r.parent);
     if (parent) {
@@ -77,7 +89,9 @@ export function previousUrns(r: UrnRecord, byUrn: ReadonlyMap<string, UrnRecord>
             for (const child of [r.urn, ...own]) {
                 const { qualifiedType, name } = urnParts(child);
                 const childType = qualifiedType.split("$").pop()!;
-                const renamed = name.startsWith(parent.name) ? urnParts(parentAlias).name + name.slice(parent.name.length) : name;
+                const renamed = name.startsWith(parent.name)
+                    ? urnParts(parentAlias).name + name.slice(parent.name.length)
+                    : name;
                 result.add(urnOf(prefix, parentAlias, childType, renamed));
             }
         }

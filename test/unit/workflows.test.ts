@@ -23,7 +23,8 @@ type Step = Record<string, Yaml>;
 type Job = Record<string, Yaml>;
 
 function sharedStacks(): string[] {
-    return fs.readdirSync(ROOT)
+    return fs
+        .readdirSync(ROOT)
         .map(f => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined && !LOCAL_ONLY_STACKS.includes(s))
         .sort();
@@ -31,7 +32,11 @@ function sharedStacks(): string[] {
 
 function workflowFiles(): string[] {
     return fs.existsSync(WORKFLOWS_DIR)
-        ? fs.readdirSync(WORKFLOWS_DIR).filter(f => /\.ya?ml$/.test(f)).sort().map(f => path.join(WORKFLOWS_DIR, f))
+        ? fs
+              .readdirSync(WORKFLOWS_DIR)
+              .filter(f => /\.ya?ml$/.test(f))
+              .sort()
+              .map(f => path.join(WORKFLOWS_DIR, f))
         : [];
 }
 
@@ -52,39 +57,53 @@ function loadWorkflow(name: string): Yaml {
 
 /** A job's steps with local composite actions (`uses: ./...`) expanded into their own steps. */
 function stepsOf(job: Job): Step[] {
-    const expand = (steps: Step[]): Step[] => steps.flatMap(step => {
-        const uses: unknown = step.uses;
-        if (typeof uses !== "string" || !uses.startsWith("./")) return [step];
-        const dir = path.join(ROOT, uses);
-        const file = ["action.yml", "action.yaml"].map(f => path.join(dir, f)).find(f => fs.existsSync(f));
-        expect(file, `local action ${uses} has no action.yml`).toBeDefined();
-        const action = parse(fs.readFileSync(file!, "utf8"));
-        expect(action.runs.using, `${uses} must be a composite action`).toBe("composite");
-        return [step, ...expand(action.runs.steps)];
-    });
+    const expand = (steps: Step[]): Step[] =>
+        steps.flatMap(step => {
+            const uses: unknown = step.uses;
+            if (typeof uses !== "string" || !uses.startsWith("./")) return [step];
+            const dir = path.join(ROOT, uses);
+            const file = ["action.yml", "action.yaml"].map(f => path.join(dir, f)).find(f => fs.existsSync(f));
+            expect(file, `local action ${uses} has no action.yml`).toBeDefined();
+            const action = parse(fs.readFileSync(file!, "utf8"));
+            expect(action.runs.using, `${uses} must be a composite action`).toBe("composite");
+            return [step, ...expand(action.runs.steps)];
+        });
     return expand(job.steps ?? []);
 }
 
-const runsOf = (job: Job): string[] => stepsOf(job).map(s => s.run).filter((r): r is string => typeof r === "string");
-const usesOf = (job: Job, action: string): Step[] => stepsOf(job).filter(s => typeof s.uses === "string" && s.uses.split("@")[0] === action);
+const runsOf = (job: Job): string[] =>
+    stepsOf(job)
+        .map(s => s.run)
+        .filter((r): r is string => typeof r === "string");
+const usesOf = (job: Job, action: string): Step[] =>
+    stepsOf(job).filter(s => typeof s.uses === "string" && s.uses.split("@")[0] === action);
 
 /** Jobs that run pulumi/actions, by the command and stack they run. */
 function pulumiJobs(workflow: Yaml, command: string): { id: string; job: Job; step: Step }[] {
     return Object.entries(workflow.jobs as Record<string, Job>).flatMap(([id, job]) =>
-        usesOf(job, "pulumi/actions").filter(s => s.with?.command === command).map(step => ({ id, job, step })));
+        usesOf(job, "pulumi/actions")
+            .filter(s => s.with?.command === command)
+            .map(step => ({ id, job, step })),
+    );
 }
 
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]) as string[];
-const environmentName = (job: Job): string | undefined => typeof job.environment === "string" ? job.environment : job.environment?.name;
+const environmentName = (job: Job): string | undefined =>
+    typeof job.environment === "string" ? job.environment : job.environment?.name;
 
 describe("actionlint", () => {
     it("finds no problem in .github/workflows/*.yml", () => {
         const files = workflowFiles();
         expect(files.length, "no workflow in .github/workflows").toBeGreaterThan(0);
-        expect(fs.existsSync(ACTIONLINT),
-            `actionlint is missing at ${path.relative(ROOT, ACTIONLINT)}: run \`npm run toolchain -- actionlint\` to build it, as \`npm run test:unit\` does (this test never skips)`).toBe(true);
-        const result = spawnSync(ACTIONLINT, ["-no-color", "-oneline", ...files.map(f => path.relative(ROOT, f))],
-            { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+        expect(
+            fs.existsSync(ACTIONLINT),
+            `actionlint is missing at ${path.relative(ROOT, ACTIONLINT)}: run \`npm run toolchain -- actionlint\` to build it, as \`npm run test:unit\` does (this test never skips)`,
+        ).toBe(true);
+        const result = spawnSync(ACTIONLINT, ["-no-color", "-oneline", ...files.map(f => path.relative(ROOT, f))], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 60_000,
+        });
         expect(result.error, `could not run ${ACTIONLINT}`).toBeUndefined();
         expect(`${result.stdout}${result.stderr}`).toBe("");
         expect(result.status).toBe(0);
@@ -96,12 +115,15 @@ describe("the pull-request workflow (preview.yml)", () => {
 
     it("runs on pull requests with least privilege", () => {
         expect(wf.on).toHaveProperty("pull_request");
-        expect(wf.permissions).toEqual({ "contents": "read", "pull-requests": "write" });
-        for (const [id, job] of Object.entries(wf.jobs as Record<string, Job>)) expect(job.permissions, id).toBeUndefined();
+        expect(wf.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+        for (const [id, job] of Object.entries(wf.jobs as Record<string, Job>))
+            expect(job.permissions, id).toBeUndefined();
     });
 
     it("installs with npm ci on Node 22 with the npm cache, and runs the unit tests", () => {
-        const unit = Object.values(wf.jobs as Record<string, Job>).find(job => runsOf(job).some(r => r.includes("npm run test:unit")));
+        const unit = Object.values(wf.jobs as Record<string, Job>).find(job =>
+            runsOf(job).some(r => r.includes("npm run test:unit")),
+        );
         expect(unit, "no job runs npm run test:unit").toBeDefined();
         const runs = runsOf(unit!).join("\n");
         expect(runs).toMatch(/^\s*npm ci\s*$/m);
@@ -125,9 +147,9 @@ describe("the pull-request workflow (preview.yml)", () => {
     it("previews with the diff, a PR comment, the policy pack and the backend from secrets", () => {
         const [{ job, step }] = pulumiJobs(wf, "preview");
         expect(step.with).toMatchObject({
-            "diff": true,
+            diff: true,
             "comment-on-pr": true,
-            "policyPacks": "policy",
+            policyPacks: "policy",
             "cloud-url": "${{ secrets.PULUMI_BACKEND_URL }}",
         });
         expect(step.env).toEqual({
@@ -195,8 +217,13 @@ describe("all workflows and local actions", () => {
 
     it("hold no literal secret or kubeconfig", () => {
         const literal = [
-            /-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/, /certificate-authority-data|client-certificate-data|client-key-data/,
-            /^\s*kind:\s*Config\s*$/m, /^\s*current-context:/m, /\bpul-[0-9a-f]{40}\b/, /\bgh[pousr]_[A-Za-z0-9]{30,}/, /\bAKIA[0-9A-Z]{16}\b/,
+            /-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/,
+            /certificate-authority-data|client-certificate-data|client-key-data/,
+            /^\s*kind:\s*Config\s*$/m,
+            /^\s*current-context:/m,
+            /\bpul-[0-9a-f]{40}\b/,
+            /\bgh[pousr]_[A-Za-z0-9]{30,}/,
+            /\bAKIA[0-9A-Z]{16}\b/,
         ];
         const sensitiveKey = /token|passphrase|password|secret|kubeconfig|access[-_]?key|private[-_]?key/i;
         // A sensitive value must come from an expression (secrets, inputs, matrix) or merely name a secret.
