@@ -9,7 +9,7 @@
 // control planes and a gateway stand-in per zone, the DR tool's drills (dr/drill.ts) of each fault
 // kind in zone1, BENCH_RUNS times each; each row is the time from the fault (or its restore) until
 // the named gateway's computed Envoy config (the zone CP's inspect API) has dropped zone1 / lists
-// it again at its place.
+// it again at its place. BENCH_SECTIONS (comma-separated) runs only some of the sections.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -29,6 +29,8 @@ const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 /** Kuma is installed when scripts/toolchain.sh linked a checked kuma-cp (scripts/toolchain/kuma.sh). */
 const KUMA_INSTALLED = fs.existsSync(path.join(ROOT, ".toolchain", "bin", "kuma-cp"));
 const FAILOVER = process.env.BENCH_FAILOVER === undefined ? KUMA_INSTALLED : process.env.BENCH_FAILOVER !== "0";
+/** BENCH_SECTIONS picks what to measure (default all): startup, failover, zones, unit. */
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "startup,failover,zones,unit").split(",").filter(Boolean));
 // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
@@ -293,26 +295,29 @@ async function main() {
     const rows: Row[] = [];
     try {
         // Start-up first: it needs no sandbox, so a broken program stops the bench at once.
-        rows.push(
-            ...ZONE_COUNTS.map(n => ({
-                zones: n,
-                what: "program start-up (ts-node, mocks)",
-                samples: Array.from({ length: RUNS }, () => startupSeconds(n)),
-            })),
-        );
-        if (FAILOVER) await benchFailover(rows);
-        else
+        if (SECTIONS.has("startup"))
+            rows.push(
+                ...ZONE_COUNTS.map(n => ({
+                    zones: n,
+                    what: "program start-up (ts-node, mocks)",
+                    samples: Array.from({ length: RUNS }, () => startupSeconds(n)),
+                })),
+            );
+        if (SECTIONS.has("failover") && FAILOVER) await benchFailover(rows);
+        else if (SECTIONS.has("failover"))
             process.stderr.write(
                 `[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`,
             );
-        for (const n of ZONE_COUNTS) await benchZones(n, rows);
-        const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
-            const start = Date.now();
-            const r = spawnSync("npx", ["vitest", "run", "--project", "unit"], { cwd: ROOT, encoding: "utf8" });
-            if (r.status !== 0) throw new Error(`unit tests failed:\n${r.stdout}`);
-            return (Date.now() - start) / 1000;
-        });
-        rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
+        if (SECTIONS.has("zones")) for (const n of ZONE_COUNTS) await benchZones(n, rows);
+        if (SECTIONS.has("unit")) {
+            const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
+                const start = Date.now();
+                const r = spawnSync("npx", ["vitest", "run", "--project", "unit"], { cwd: ROOT, encoding: "utf8" });
+                if (r.status !== 0) throw new Error(`unit tests failed:\n${r.stdout}`);
+                return (Date.now() - start) / 1000;
+            });
+            rows.push({ zones: 0, what: "unit-test suite (npx vitest run --project unit)", samples: unit });
+        }
     } finally {
         // What was measured is printed even when a later step fails.
         printTable(rows);
