@@ -14,7 +14,7 @@
 #   bash scripts/toolchain.sh --require-kuma  fail at once unless Kuma is installed
 #
 # Names: pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint
+#        kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kube-score
 #
 # Kuma (kuma-cp, kumactl) is a tool the user installs; nothing here builds it. Without it the
 # sandbox runs no control plane (see toolchain/kuma.sh).
@@ -40,6 +40,7 @@ K8S_BUILD_DATE=2026-02-10T12:53:36Z
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 ACTIONLINT_VERSION=v1.7.12
+KUBE_SCORE_VERSION=v1.20.0
 
 # @pulumi/kubernetes versions this toolchain can build the provider plugin for, mapped to the Go
 # module version of github.com/pulumi/pulumi-kubernetes/provider/v4 (untagged: the pseudo-version
@@ -52,7 +53,7 @@ provider_module_version() {
 }
 
 ALL_BINS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes kube-apiserver
-  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint)
+  kube-controller-manager kube-scheduler kubectl etcd kwok actionlint kube-score)
 
 BIN_DIR=$ROOT/.toolchain/bin
 # Pulumi's own layout. The CLI looks for the plugins it bundles (the Node language host and
@@ -99,6 +100,7 @@ want_version() {
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
+    kube-score) echo "$KUBE_SCORE_VERSION" ;;
     *) return 1 ;;
   esac
 }
@@ -117,6 +119,8 @@ reported_version() {
     etcd) out=$(timeout 20 "$p" --version 2>/dev/null | awk '/^etcd Version:/ {print "v" $3; exit}') ;;
     kwok) out=$(timeout 20 "$p" --version 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "version") {print $(i + 1); exit}}') ;;
     actionlint) out=$(timeout 20 "$p" --version 2>/dev/null | head -n1) ;;
+    # "kube-score version: 1.20.0, commit: ..."
+    kube-score) out=$(timeout 20 "$p" version 2>/dev/null | sed -n 's/^kube-score version: \([^,]*\),.*/v\1/p') ;;
   esac
   echo "$out"
 }
@@ -250,6 +254,10 @@ build_one() { # build_one <name>: build into the cache unless already there
       require_pinned actionlint github.com/rhysd/actionlint "$ver"
       build actionlint "$ver" "$TOOLS/actionlint" github.com/rhysd/actionlint/cmd/actionlint \
         "-s -w -X github.com/rhysd/actionlint.version=$ver" "under a minute" ;;
+    kube-score)
+      require_pinned kube-score github.com/zegl/kube-score "$ver"
+      build kube-score "$ver" "$TOOLS/kube-score" github.com/zegl/kube-score/cmd/kube-score \
+        "-s -w -X main.version=${ver#v}" "under a minute" ;;
   esac
 }
 
