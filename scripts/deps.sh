@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The npm packages of the whole repository — the program and the policy pack, an npm workspace —
-# from the one package-lock.json. Installs them when node_modules is missing or older than the
-# lock; otherwise does nothing. Every npm script that needs them runs this first, under Node 22
+# from the one package-lock.json. Installs them when node_modules is missing or was installed from
+# another lock; otherwise does nothing. Every npm script that needs them runs this first, under Node 22
 # (env.sh), so `npm start` and `npm test` work from a fresh clone in either order.
 # `deps.sh chromium` also installs Debian's Chromium when it is missing: the tests render the DR
 # tool's drill reports in it (headless, driven by puppeteer-core; no browser is downloaded).
@@ -20,8 +20,20 @@ if [ "${1:-}" = chromium ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-# npm writes node_modules/.package-lock.json when an install completes.
-stale() { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }
+# npm writes node_modules/.package-lock.json when an install completes; we record the digest of the
+# package-lock.json it installed. Stale means: no completed install, or another lock than that one.
+# By content, not by time: a checkout or a new git worktree rewrites an unchanged lock.
+LOCK_DIGEST=node_modules/.mesh-dr-lock.sha256
+digest() { sha256sum <package-lock.json | cut -d' ' -f1; }
+stale() {
+  [ -f node_modules/.package-lock.json ] || return 0
+  # An install from before the digest was recorded: judged by time once, then recorded.
+  if [ ! -f "$LOCK_DIGEST" ]; then
+    [ package-lock.json -nt node_modules/.package-lock.json ] && return 0
+    digest >"$LOCK_DIGEST"
+  fi
+  [ "$(digest)" != "$(cat "$LOCK_DIGEST")" ]
+}
 
 stale || exit 0
 # Two scripts started at once (npm start beside npm test) must not install over each other.
@@ -32,3 +44,4 @@ echo "==> installing npm packages from package-lock.json (program and policy pac
 # --ignore-scripts: @pulumi/kubernetes' install script would download its provider plugin;
 # scripts/toolchain.sh builds that plugin instead.
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2
+digest >"$LOCK_DIGEST"
