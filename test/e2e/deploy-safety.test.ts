@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { DEPLOYER, deployerRbac } from "../../zones/rbac";
 import { rbacYaml } from "../../scripts/rbac";
-import { Project, ROOT, SYSTEM_NS, Sandbox, tempRoot } from "./support";
+import { Project, ROOT, SYSTEM_NS, Sandbox, managedKindNames, tempRoot } from "./support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 21443, { kuma: false });
@@ -25,30 +25,7 @@ const CLUSTERS = ["global", "zone1", "zone2"] as const;
 const ZONES = ["zone1", "zone2"] as const;
 const STACK = project.stackName;
 /** Every kind the program manages, to find its objects (by label) on the clusters. */
-const OUR_KINDS = {
-    zone: [
-        "namespaces",
-        "deployments.apps",
-        "services",
-        "poddisruptionbudgets.policy",
-        "networkpolicies.networking.k8s.io",
-        "gatewayconfigurations.gateway-operator.konghq.com",
-        "gatewayclasses.gateway.networking.k8s.io",
-        "gateways.gateway.networking.k8s.io",
-        "httproutes.gateway.networking.k8s.io",
-    ],
-    global: [
-        "meshes.kuma.io",
-        "meshmultizoneservices.kuma.io",
-        "meshhealthchecks.kuma.io",
-        "meshcircuitbreakers.kuma.io",
-        "meshretries.kuma.io",
-        "meshtimeouts.kuma.io",
-        "meshloadbalancingstrategies.kuma.io",
-        "meshproxypatches.kuma.io",
-        "meshtrafficpermissions.kuma.io",
-    ],
-};
+const OUR_KINDS = { zone: managedKindNames("zone"), global: managedKindNames("global") };
 
 /** Everything any run printed or wrote, scanned for secrets at the end. */
 const transcript: string[] = [];

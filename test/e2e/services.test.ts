@@ -9,7 +9,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS, HEALTH_CHECK_PATCH_SUFFIX } from "../../components/failover";
-import { Ops, PROJECT_FILES, Project, ROOT, SYSTEM_NS, Sandbox, Zone, eventually, failure, tempRoot } from "./support";
+import {
+    Ops,
+    PROJECT_FILES,
+    Project,
+    ROOT,
+    SYSTEM_NS,
+    Sandbox,
+    Zone,
+    eventually,
+    failure,
+    managedKindNames,
+    tempRoot,
+} from "./support";
 
 /** The program on main right before `services` (the walkthrough's echo only). */
 const BEFORE_SERVICES = "2ffa153";
@@ -23,26 +35,7 @@ const TWO_ZONES: Zone[] = ZONES.map(name => ({ name }));
 const MANAGED = "app.kubernetes.io/managed-by=mesh-dr";
 const INJECTION = "kuma.io/sidecar-injection";
 /** Every kind the program manages (all CRDs are on every sandbox cluster, so one list for all). */
-const OUR_KINDS = [
-    "namespaces",
-    "deployments.apps",
-    "services",
-    "poddisruptionbudgets.policy",
-    "networkpolicies.networking.k8s.io",
-    "gatewayconfigurations.gateway-operator.konghq.com",
-    "gatewayclasses.gateway.networking.k8s.io",
-    "gateways.gateway.networking.k8s.io",
-    "httproutes.gateway.networking.k8s.io",
-    "meshes.kuma.io",
-    "meshmultizoneservices.kuma.io",
-    "meshhealthchecks.kuma.io",
-    "meshcircuitbreakers.kuma.io",
-    "meshretries.kuma.io",
-    "meshtimeouts.kuma.io",
-    "meshloadbalancingstrategies.kuma.io",
-    "meshproxypatches.kuma.io",
-    "meshtrafficpermissions.kuma.io",
-].join(",");
+const OUR_KINDS = [...managedKindNames("zone"), ...managedKindNames("global")].join(",");
 
 /** The walkthrough's echo written as a service, with go-echo's ports (docs/services.md). */
 const ECHO = {

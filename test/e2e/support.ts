@@ -9,11 +9,25 @@ import * as YAML from "yaml";
 import { ControlPlane } from "../../dr/kuma";
 import type { StatusReport } from "../../dr/status";
 import { DEFAULTS } from "../../zones/config";
+import { ClusterPart, managedKinds } from "../../zones/rbac";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
 /** Where the sandbox runs its control planes and the stacks put global objects: the default. */
 export const SYSTEM_NS = DEFAULTS.systemNamespace;
+
+/** Every kind the program manages on a cluster part (zones/rbac.ts), as kubectl names them: `deployments.apps`. */
+export function managedKindNames(part: ClusterPart): string[] {
+    const settings = {
+        meshName: "default",
+        meshManage: "create" as const,
+        gatewayClassName: "kong",
+        systemNamespace: SYSTEM_NS,
+    };
+    return managedKinds(part, settings).map(k =>
+        k.apiVersion.includes("/") ? `${k.resource}.${k.apiVersion.split("/")[0]}` : k.resource,
+    );
+}
 
 /** What the program sends for one stack: the files `pulumi` needs to run it. */
 export const PROJECT_FILES = [
