@@ -146,6 +146,20 @@ export async function prepare(file: string, m: Omit<Marker, "undo">, t: FaultTar
     return marker;
 }
 
+/** The gateway's data-plane replicas in its GatewayConfiguration; null removes the field (a merge patch's null), as it was. */
+async function setGatewayReplicas(c: FaultTarget["cluster"], replicas: number | null): Promise<void> {
+    await c.kubectl([
+        "-n",
+        NS,
+        "patch",
+        GATEWAY_CONFIGURATION,
+        K8S_NAMES.gatewayConfiguration,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas } } } }),
+    ]);
+}
+
 /** Applies the fault a prepared marker describes. */
 export async function inject(m: Marker, t: FaultTarget): Promise<void> {
     const c = t.cluster;
@@ -174,16 +188,7 @@ export async function inject(m: Marker, t: FaultTarget): Promise<void> {
         case "gateway":
             // Kong Operator scales the data plane to 0; the pods are deleted at once (the sandbox's
             // stand-in has no operator behind it).
-            await c.kubectl([
-                "-n",
-                NS,
-                "patch",
-                GATEWAY_CONFIGURATION,
-                K8S_NAMES.gatewayConfiguration,
-                "--type=merge",
-                "-p",
-                JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: 0 } } } }),
-            ]);
+            await setGatewayReplicas(c, 0);
             await c.kubectl(["-n", NS, "delete", "pods", "-l", GATEWAY_SELECTOR, "--wait=false"]);
             break;
         case "zone":
@@ -232,17 +237,7 @@ export async function restore(file: string, m: Marker, t: FaultTarget): Promise<
             break;
         case "gateway":
             if (u.gatewayReplicas !== undefined) {
-                // A merge patch's null removes the field, as it was.
-                await c.kubectl([
-                    "-n",
-                    NS,
-                    "patch",
-                    GATEWAY_CONFIGURATION,
-                    K8S_NAMES.gatewayConfiguration,
-                    "--type=merge",
-                    "-p",
-                    JSON.stringify({ spec: { dataPlaneOptions: { deployment: { replicas: u.gatewayReplicas } } } }),
-                ]);
+                await setGatewayReplicas(c, u.gatewayReplicas);
             }
             // The sandbox has no Kong Operator: its own recipe puts the stand-in back.
             if (t.sandbox) sandboxSh(t.sandbox, "gateway", m.zone);

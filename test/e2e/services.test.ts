@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS, HEALTH_CHECK_PATCH_SUFFIX } from "../../components/failover";
+import { ECHO_AS_SERVICE as ECHO } from "../echo-service";
 import {
     Ops,
     PROJECT_FILES,
@@ -37,21 +38,6 @@ const INJECTION = "kuma.io/sidecar-injection";
 /** Every kind the program manages (all CRDs are on every sandbox cluster, so one list for all). */
 const OUR_KINDS = [...managedKindNames("zone"), ...managedKindNames("global")].join(",");
 
-/** The walkthrough's echo written as a service, with go-echo's ports (docs/services.md). */
-const ECHO = {
-    name: "echo",
-    port: 1027,
-    workload: {
-        image: "kong/go-echo:0.3.0",
-        replicas: 2,
-        targetPort: 1027,
-        extraPorts: [
-            { name: "tcp", port: 1025, protocol: "TCP" },
-            { name: "udp", port: 1026, protocol: "UDP" },
-            { name: "tls", port: 1030, protocol: "TCP" },
-        ],
-    },
-};
 /** A Service its team runs in its own namespace: mesh-dr wires DR for it and deploys nothing. */
 const BILLING = { name: "billing", port: 8080, namespace: "payments", podLabels: { app: "billing" } };
 

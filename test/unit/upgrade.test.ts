@@ -7,25 +7,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { MINIMAL_CONFIG, Recorder, stackConfig } from "./harness";
+import { ECHO_AS_SERVICE } from "../echo-service";
 import { UrnRecord, previousUrns, recordedUrns, resetUrns } from "./urns";
 
 const FIXTURE = path.resolve(__dirname, "../fixtures/walkthrough-urns.json");
 const recorded = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
-/** The walkthrough's echo written as a service: moving a stack from the old keys to `services` moves nothing either. */
-const ECHO_AS_SERVICE = {
-    name: "echo",
-    port: 1027,
-    workload: {
-        image: "kong/go-echo:0.3.0",
-        replicas: 2,
-        targetPort: 1027,
-        extraPorts: [
-            { name: "tcp", port: 1025, protocol: "TCP" },
-            { name: "udp", port: 1026, protocol: "UDP" },
-            { name: "tls", port: 1030, protocol: "TCP" },
-        ],
-    },
-};
+// ECHO_AS_SERVICE: moving a stack from the old keys to `services` moves nothing either.
 const API_GLOBAL = { ...MINIMAL_CONFIG, global: { api: { url: "https://cp.example.com:5682", token: "t" } } };
 /** Each config, the fixture entry it upgrades (recorded from the old program with that config), and its secret keys. */
 const CONFIGS: Record<string, [string, Record<string, unknown>, string[]]> = {
