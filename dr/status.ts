@@ -9,6 +9,7 @@ import {
     sumSeconds,
     timingsFromConfig,
 } from "../components/cp-profile";
+import { FAILOVER_POLICY_KINDS } from "../components/failover";
 import { K8S_NAMES } from "../components/names";
 import { controlPlaneNamespace } from "../zones/config";
 import { ControlPlane, Locality, byPriority, gatewayDataplanes, serviceLocalities } from "./kuma";
@@ -69,14 +70,7 @@ export const SERVICE_CHECKS = ["MeshService", "MMZS", "gateway"] as const;
 export const CHECKS = [...ZONE_CHECKS.slice(0, 2), ...SERVICE_CHECKS, ...ZONE_CHECKS.slice(2)] as const;
 
 /** The failover policies the program creates (FailoverPolicies), as Kuma names their types in `_rules`. */
-export const FAILOVER_POLICY_TYPES = [
-    "MeshCircuitBreaker",
-    "MeshHealthCheck",
-    "MeshLoadBalancingStrategy",
-    "MeshProxyPatch",
-    "MeshRetry",
-    "MeshTimeout",
-];
+export const FAILOVER_POLICY_TYPES = [...Object.keys(FAILOVER_POLICY_KINDS), "MeshProxyPatch"].sort();
 
 /**
  * Whether a gateway's MMZS localities route the zone locally first and keep every other zone as
