@@ -21,6 +21,7 @@ import { DEFAULT_CP_SERVICE, DrStack } from "../dr/stack";
 import { status } from "../dr/status";
 import { stats } from "../dr/timeline";
 import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
+import { ECHO_SERVICE, deployExisting, deployedService, existingService } from "../test/e2e/support";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").filter(Boolean).map(Number);
@@ -29,8 +30,10 @@ const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 /** Kuma is installed when scripts/toolchain.sh linked a checked kuma-cp (scripts/toolchain/kuma.sh). */
 const KUMA_INSTALLED = fs.existsSync(path.join(ROOT, ".toolchain", "bin", "kuma-cp"));
 const FAILOVER = process.env.BENCH_FAILOVER === undefined ? KUMA_INSTALLED : process.env.BENCH_FAILOVER !== "0";
-/** BENCH_SECTIONS picks what to measure (default all): startup, failover, zones, unit. */
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? "startup,failover,zones,unit").split(",").filter(Boolean));
+/** BENCH_SECTIONS picks what to measure (default all): startup, failover, zones, services, unit. */
+const SECTIONS = new Set(
+    (process.env.BENCH_SECTIONS ?? "startup,failover,zones,services,unit").split(",").filter(Boolean),
+);
 // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
@@ -198,6 +201,64 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
     }
 }
 
+/**
+ * `services`: 2 zones, N services (BENCH_SERVICES, default 1,10,30): echo, then by turns a Service
+ * its team already runs (namespace payments, created beside the stack) and one mesh-dr deploys as
+ * echo (the sandbox's nodes run no containers, so no image is pulled). No-op preview and up per N,
+ * the stack's resource count, the kubectl floor of its objects, and the providers alone once.
+ */
+async function benchServices(rows: Row[]): Promise<void> {
+    const counts = (process.env.BENCH_SERVICES ?? "1,10,30").split(",").filter(Boolean).map(Number);
+    const root = tempRoot();
+    const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE, { kuma: false });
+    const zones = [{ name: "zone1" }, { name: "zone2" }];
+    const services = (n: number) =>
+        Array.from({ length: n }, (_, i) =>
+            i === 0 ? ECHO_SERVICE : i % 2 === 1 ? existingService(`billing${i}`) : deployedService(`web${i}`),
+        );
+    try {
+        process.stderr.write("[services] sandbox up\n");
+        sandbox.run("up", "global", ...zones.map(z => z.name));
+        const project = new Project(sandbox, root);
+        const stack = await project.open();
+        for (const n of counts) {
+            const set = services(n);
+            for (const z of zones) for (const s of set) if (!("workload" in s)) deployExisting(sandbox, z.name, s);
+            project.configure(zones, { services: set });
+            process.stderr.write(`[${n} services] up\n`);
+            await stack.up();
+            const resources = (await stack.exportStack()).deployment.resources ?? [];
+            const custom = resources.filter((r: any) => r.custom && !String(r.type).startsWith("pulumi:")).length;
+            const objects = await renderedObjects(project);
+            const preview: number[] = [],
+                upNoop: number[] = [],
+                floor: number[] = [];
+            for (let i = 0; i < RUNS; i++) {
+                process.stderr.write(`[${n} services] run ${i + 1}/${RUNS}\n`);
+                const ops = new Ops();
+                preview.push(await time(() => stack.preview({ onEvent: ops.onEvent })));
+                if (ops.changes().length > 0) throw new Error(`no-op preview had changes: ${ops.changes().join(", ")}`);
+                upNoop.push(await time(() => stack.up()));
+                floor.push(await kubectlFloor(sandbox, objects, root));
+            }
+            const f = stats(floor).median;
+            const what = `${n} service${n === 1 ? "" : "s"} (${resources.length} resources, ${custom} objects)`;
+            rows.push({ zones: 2, what: `${what}: kubectl floor`, samples: floor, floor: f });
+            rows.push({ zones: 2, what: `${what}: pulumi preview, no changes`, samples: preview, floor: f });
+            rows.push({ zones: 2, what: `${what}: pulumi up, no changes`, samples: upNoop, floor: f });
+        }
+        rows.push({
+            zones: 2,
+            what: "services: pulumi preview of the providers alone (engine's fixed cost)",
+            samples: await providersOnlyPreview(sandbox, root, ["global", ...zones.map(z => z.name)]),
+        });
+        await stack.destroy();
+    } finally {
+        sandbox.run("down");
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+}
+
 /** One drill of the DR tool (dr/drill.ts), as `npm run dr -- drill` runs it. */
 async function runDrill(stack: DrStack, fault: FaultKind, outDir: string): Promise<DrillReport> {
     return drill(stack, {
@@ -309,6 +370,7 @@ async function main() {
                 `[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`,
             );
         if (SECTIONS.has("zones")) for (const n of ZONE_COUNTS) await benchZones(n, rows);
+        if (SECTIONS.has("services")) await benchServices(rows);
         if (SECTIONS.has("unit")) {
             const unit = Array.from({ length: Math.min(RUNS, 3) }, () => {
                 const start = Date.now();

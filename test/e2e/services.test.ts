@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS, HEALTH_CHECK_PATCH_SUFFIX } from "../../components/failover";
-import { ECHO_AS_SERVICE as ECHO } from "../echo-service";
 import {
+    BILLING,
+    ECHO_SERVICE as ECHO,
     Ops,
     PROJECT_FILES,
     Project,
@@ -18,6 +19,7 @@ import {
     SYSTEM_NS,
     Sandbox,
     Zone,
+    deployExisting,
     eventually,
     failure,
     managedKindNames,
@@ -37,9 +39,6 @@ const MANAGED = "app.kubernetes.io/managed-by=mesh-dr";
 const INJECTION = "kuma.io/sidecar-injection";
 /** Every kind the program manages (all CRDs are on every sandbox cluster, so one list for all). */
 const OUR_KINDS = [...managedKindNames("zone"), ...managedKindNames("global")].join(",");
-
-/** A Service its team runs in its own namespace: mesh-dr wires DR for it and deploys nothing. */
-const BILLING = { name: "billing", port: 8080, namespace: "payments", podLabels: { app: "billing" } };
 
 async function up() {
     const ops = new Ops();
@@ -106,45 +105,6 @@ function billingWorkload(zone: string) {
     });
 }
 
-/** Creates, as its team would, outside the stack: namespace payments (not in the mesh), the Deployment and Service billing. */
-function deployBilling(zone: string): void {
-    const labels = BILLING.podLabels;
-    const objects = [
-        { apiVersion: "v1", kind: "Namespace", metadata: { name: BILLING.namespace } },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: BILLING.name, namespace: BILLING.namespace, labels },
-            spec: {
-                replicas: 1,
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        containers: [
-                            {
-                                name: "billing",
-                                image: "registry.example/billing:1.4.2",
-                                ports: [{ name: "http", containerPort: 8080 }],
-                            },
-                        ],
-                    },
-                },
-            },
-        },
-        {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: BILLING.name, namespace: BILLING.namespace, labels },
-            spec: {
-                selector: labels,
-                ports: [{ name: "http", port: BILLING.port, targetPort: "http", appProtocol: "http" }],
-            },
-        },
-    ];
-    sandbox.kubectl(zone, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
-}
-
 beforeAll(() => {
     sandbox.run("up", ...CLUSTERS);
     project.configure(TWO_ZONES);
@@ -196,7 +156,7 @@ describe("mesh-dr:services against real kube-apiservers", () => {
     });
 
     it("two services, echo deployed and billing already running: every promised object, billing's workload untouched, its namespace given back on destroy", async () => {
-        for (const zone of ZONES) deployBilling(zone);
+        for (const zone of ZONES) deployExisting(sandbox, zone, BILLING);
         // The Deployment's controller (and kwok's pods) settle its status on their own clock: record it once it is still.
         const existing: Record<string, ReturnType<typeof billingWorkload>> = {};
         const namespaceLabels: Record<string, Record<string, string> | undefined> = {};

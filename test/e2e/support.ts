@@ -10,6 +10,7 @@ import { ControlPlane } from "../../dr/kuma";
 import type { StatusReport } from "../../dr/status";
 import { DEFAULTS } from "../../zones/config";
 import { ClusterPart, managedKinds } from "../../zones/rbac";
+import { ECHO_AS_SERVICE } from "../echo-service";
 
 export const ROOT = path.resolve(__dirname, "../..");
 const SANDBOX = path.join(ROOT, "scripts", "sandbox.sh");
@@ -205,6 +206,71 @@ export class Sandbox {
     }
 }
 
+/** The walkthrough's echo written as a service (test/echo-service.ts): mesh-dr deploys it. */
+export { ECHO_AS_SERVICE as ECHO_SERVICE } from "../echo-service";
+
+/** A service mesh-dr deploys, as echo is, under another name (its route `/<name>`). */
+export function deployedService(name: string): typeof ECHO_AS_SERVICE {
+    return { ...ECHO_AS_SERVICE, name };
+}
+
+/** A Service its team runs in its own namespace (`existingService`): mesh-dr wires DR for it and deploys nothing. */
+export interface ExistingService {
+    name: string;
+    port: number;
+    namespace: string;
+    podLabels: Record<string, string>;
+}
+
+export function existingService(name: string, namespace = "payments", port = 8080): ExistingService {
+    return { name, port, namespace, podLabels: { app: name } };
+}
+
+/** The e2e suites' existing service: billing in namespace payments, port 8080. */
+export const BILLING = existingService("billing");
+
+/**
+ * Creates, as its team would, outside the stack: the service's namespace (not in the mesh) and
+ * its Deployment and Service. (The sandbox's nodes run no containers: the image is never pulled.)
+ */
+export function deployExisting(sandbox: Sandbox, zone: string, svc: ExistingService): void {
+    const labels = svc.podLabels;
+    const objects = [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: svc.namespace } },
+        {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: svc.name, namespace: svc.namespace, labels },
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        containers: [
+                            {
+                                name: svc.name,
+                                image: `registry.example/${svc.name}:1.4.2`,
+                                ports: [{ name: "http", containerPort: svc.port }],
+                            },
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: svc.name, namespace: svc.namespace, labels },
+            spec: {
+                selector: labels,
+                ports: [{ name: "http", port: svc.port, targetPort: "http", appProtocol: "http" }],
+            },
+        },
+    ];
+    sandbox.kubectl(zone, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+}
+
 export interface Zone {
     name: string;
     routeBackend?: string;
@@ -343,16 +409,31 @@ export async function eventually<T>(
 }
 
 /**
- * Waits until, on each of `zones`' control planes, the MMZS status lists the echo MeshService of
- * every one of them. Kuma computes that status on the zone CPs; on the global CP it stays empty.
+ * Waits until, on each of `zones`' control planes, the MMZS of `service` (default echo in kong) is
+ * matched (`MeshServicesMatched`) and its status lists that service's MeshService in every one of
+ * them, by name and namespace. Kuma computes that status on the zone CPs; on the global CP it stays
+ * empty. The zone's synced copy has a hashed name: it is found by its display name or hostname.
  */
-export async function mmzsStatusListsZones(sandbox: Sandbox, zones: string[]): Promise<void> {
-    const want = JSON.stringify([...zones].sort());
+export async function mmzsStatusListsZones(
+    sandbox: Sandbox,
+    zones: string[],
+    service: { name: string; namespace: string } = { name: "echo", namespace: "kong" },
+): Promise<void> {
+    const want = JSON.stringify(zones.map(z => `${service.namespace}/${service.name}@${z}`).sort());
+    const isOf = (m: any) =>
+        (m.metadata.annotations?.["kuma.io/display-name"] ?? m.metadata.labels?.["kuma.io/display-name"]) ===
+            service.name ||
+        (m.status?.addresses ?? []).some((a: any) => a.hostname === `${service.name}.mzsvc.mesh.local`);
     for (const zone of zones) {
-        await eventually(`${zone}: MMZS status lists the echo of ${zones.join(" and ")}`, () => {
-            const [synced] = sandbox.get(zone, ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io"]).items;
-            const matched = (synced?.status?.meshServices ?? []).map((m: any) => m.zone).sort();
-            return JSON.stringify(matched) === want ? matched : undefined;
+        await eventually(`${zone}: MMZS ${service.name} matched, listing it in ${zones.join(" and ")}`, () => {
+            const synced = sandbox.get(zone, ["-n", SYSTEM_NS, "meshmultizoneservices.kuma.io"]).items.filter(isOf);
+            if (synced.length !== 1) throw new Error(`${synced.length} synced MMZS of ${service.name}`);
+            const { status } = synced[0];
+            const matched = (status?.meshServices ?? []).map((m: any) => `${m.namespace}/${m.name}@${m.zone}`).sort();
+            const condition = (status?.conditions ?? []).find((c: any) => c.type === "MeshServicesMatched");
+            if (JSON.stringify(matched) !== want || condition?.status !== "True")
+                throw new Error(`status lists ${JSON.stringify(matched)}, MeshServicesMatched ${condition?.status}`);
+            return matched;
         });
     }
 }

@@ -2,7 +2,9 @@
 // (a process: exit codes, stdout, stderr): status ready, one drill per fault kind — each
 // restoring what it broke (read back from the API servers) and writing a report that headless
 // Chromium renders with the drill's numbers — an interrupted drill (Ctrl-C restores at once; a
-// killed one is repaired by the next run), status not ready while a fault is left, ready after.
+// killed one is repaired by the next run), status not ready while a fault is left, ready after;
+// then two services (echo and billing, its team's): both matched and local-first on every
+// gateway, and a drill of billing leaving echo's routes untouched.
 // Its bad-input cases need no control plane: they run in ../e2e/stack-suite.ts.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,13 +17,29 @@ import { chartData } from "../../dr/report";
 import { TEMP_PREFIX } from "../../dr/stack";
 import type { StatusReport } from "../../dr/status";
 import { renderPage } from "../browser";
-import { DR_CLI, Project, ROOT, Sandbox, dr, drStatusReady, eventually, tempRoot } from "../e2e/support";
+import { byPriority, gatewayLocalities } from "../../dr/kuma";
+import {
+    BILLING,
+    DR_CLI,
+    ECHO_SERVICE,
+    Ops,
+    Project,
+    ROOT,
+    Sandbox,
+    deployExisting,
+    dr,
+    drStatusReady,
+    eventually,
+    mmzsStatusListsZones,
+    tempRoot,
+} from "../e2e/support";
 
 const root = tempRoot();
 const sandbox = new Sandbox(path.join(root, "sandbox"), 23443);
 const project = new Project(sandbox, root);
 const ZONES = [{ name: "zone1" }, { name: "zone2" }];
 const marker = () => markerPath(project.dir, project.stackName);
+const MESH = "default";
 
 /** The tool's command line for the e2e stack. */
 const args = (command: string, ...rest: string[]) => [
@@ -247,5 +265,103 @@ describe("the DR tool against real Kuma control planes", () => {
         );
         expect(value.pendingChanges).toBe(0);
         expect(value.zones.every(z => z.ready)).toBe(true);
+    });
+
+    it("two services, echo deployed and billing already running: both MMZS matched in every zone, both local-first on every gateway; a drill of billing leaves echo's routes untouched", async () => {
+        const names = ZONES.map(z => z.name);
+        for (const zone of names) deployExisting(sandbox, zone, BILLING);
+        project.configure(ZONES, { services: [ECHO_SERVICE, BILLING] });
+        expect((await (await project.open()).up()).summary.result).toBe("succeeded");
+        // Pods that ran before mesh-dr labelled their namespace have no sidecar until they restart (docs/services.md).
+        for (const zone of names) {
+            sandbox.kubectl(zone, ["-n", BILLING.namespace, "rollout", "restart", `deployment/${BILLING.name}`]);
+            await eventually(`${zone}: billing's pod injected, a Dataplane`, () => {
+                const dps = sandbox.get(zone, ["-n", BILLING.namespace, "dataplanes.kuma.io", "-l", "app=billing"]);
+                return dps.items.length === 1 || undefined;
+            });
+        }
+        const outputs = (await (await project.open()).outputs()).services.value;
+        const services = [ECHO_SERVICE.name, BILLING.name].map(name => ({
+            name,
+            namespace: outputs[name].namespace,
+            cluster: outputs[name].envoyCluster as string,
+        }));
+        expect(services.map(x => x.cluster)).toEqual([
+            "default_echo_kong-mesh-system__mzsvc_1027",
+            "default_billing_kong-mesh-system__mzsvc_8080",
+        ]);
+
+        // The zone CPs' MMZS status: each service matched, its MeshService listed in both zones.
+        for (const svc of services) await mmzsStatusListsZones(sandbox, names, svc);
+        // Every gateway: each service's Envoy cluster with its own zone alone at priority 0, the other behind.
+        const listing = async (zone: string, cluster: string) =>
+            byPriority(await gatewayLocalities(sandbox.controlPlane(zone), MESH, cluster));
+        for (const zone of names) {
+            const want = [`0:${zone}`, ...names.filter(z => z !== zone).map(z => `1:${z}`)];
+            for (const svc of services)
+                await eventually(`${zone}'s gateway: ${svc.name} ${want.join(" ")}`, async () => {
+                    const seen = await listing(zone, svc.cluster);
+                    if (JSON.stringify(seen) !== JSON.stringify(want)) throw new Error(`lists ${seen.join(" ")}`);
+                    return seen;
+                });
+        }
+        // The DR tool agrees, per zone and service.
+        const { value: ready } = await eventually(
+            "status ready for both services",
+            () => {
+                const r = dr(args("status", "--json", "--no-preview"));
+                return r.code === 0 ? (JSON.parse(r.stdout) as StatusReport) : undefined;
+            },
+            120_000,
+            2000,
+        );
+        for (const z of ready.zones)
+            expect(z.services, z.zone).toEqual(services.map(x => ({ service: x.name, ready: true })));
+
+        // The drill breaks billing in zone1 (its team's Deployment: --yes), while echo's cluster on every
+        // gateway is read as fast as the control planes answer: it must not move at all.
+        const replicas = () =>
+            sandbox.get("zone1", ["-n", BILLING.namespace, "deployment", BILLING.name]).spec.replicas;
+        const billingReplicas = replicas();
+        const echoOf = async (zone: string) =>
+            JSON.stringify(await gatewayLocalities(sandbox.controlPlane(zone), MESH, services[0].cluster));
+        const steady = Object.fromEntries(await Promise.all(names.map(async z => [z, await echoOf(z)] as const)));
+        const out = path.join(root, "reports", "billing");
+        const run = startDr(
+            args("drill", "--zone", "zone1", "--fault", "echo", "--service", BILLING.name, "--yes", "--out", out),
+        );
+        let running = true;
+        const ended = run.done.finally(() => {
+            running = false;
+        });
+        const echoSamples: Record<string, string[]> = Object.fromEntries(names.map(z => [z, []]));
+        await Promise.all(
+            names.map(async zone => {
+                while (running) {
+                    echoSamples[zone].push(await echoOf(zone).catch(e => `error: ${(e as Error).message}`));
+                    await new Promise(r => setTimeout(r, 200));
+                }
+            }),
+        );
+        const drilled = await ended;
+        expect(drilled.code, drilled.stderr).toBe(0);
+        const report: DrillReport = JSON.parse(fs.readFileSync(path.join(out, "report.json"), "utf8"));
+        // The control: billing did fail over and come back, every gateway dropping zone1 for it.
+        expect(report).toMatchObject({ service: BILLING.name, zone: "zone1", fault: "echo", problems: [] });
+        expect(report.failoverMs).toBeGreaterThan(0);
+        expect(report.gateways.every(g => g.leftAt !== undefined && g.backAt !== undefined)).toBe(true);
+        for (const zone of names) {
+            expect(echoSamples[zone].length, `${zone}: echo read all through the drill`).toBeGreaterThan(10);
+            expect(
+                echoSamples[zone].filter(x => x !== steady[zone]),
+                `${zone}'s gateway: echo's cluster changed during billing's drill`,
+            ).toEqual([]);
+        }
+        expect(replicas(), "billing's replicas restored").toBe(billingReplicas);
+        expect(fs.existsSync(marker()), "no fault marker left").toBe(false);
+        // billing's workload is its team's: the stack still has nothing to change.
+        const ops = new Ops();
+        await (await project.open()).preview({ onEvent: ops.onEvent });
+        expect(ops.changes()).toEqual([]);
     });
 });
