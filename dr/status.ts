@@ -2,6 +2,8 @@
 // server, the global and zone control planes, what the zone CP computed for the zone's gateway.
 import {
     CP_SETTINGS,
+    CP_SETTING_NAMES,
+    CpSettingName,
     CpTimings,
     PathStep,
     crossZoneModel,
@@ -39,12 +41,16 @@ export interface ZoneStatus {
 /** The cross-zone failover model of one zone against the stack's objective. */
 export interface FailoverStatus {
     targetSeconds: number;
-    /** Undefined when a step's setting is not known (see `unknown`). */
-    worstCaseSeconds?: number;
-    steps: (PathStep & { env: string })[];
-    /** Why steps are not known: a control plane not answering, or a /config without the setting. */
-    unknown: string[];
-    /** The settings to change to meet the target: env var, value, control plane, Helm key. */
+    worstCaseSeconds: number;
+    /** `assumed` on a step whose setting could not be read: "Kuma default, <why not read>". */
+    steps: (PathStep & { env: string; assumed?: string })[];
+    /**
+     * Per control plane whose settings on the path could not be read (a global reached through an
+     * API that does not serve /config, a CP not answering, a /config without the setting): which
+     * settings were taken at Kuma's defaults, and why.
+     */
+    assumed: string[];
+    /** What to change to meet the target: the settings (env var, value, control plane, Helm key), /config, the target. */
     fixes: string[];
 }
 
@@ -140,9 +146,37 @@ export async function readCpSettings(cp: ControlPlane): Promise<CpSettingsReadin
 }
 
 /**
+ * Each control plane's settings, those it did not say taken at Kuma's defaults (the values a CP runs
+ * with unless someone set them), with why each was not read.
+ */
+function withAssumedDefaults(
+    cps: string[],
+    readings: Record<string, CpSettingsReading>,
+): { timings: Record<string, CpTimings>; why: Record<string, Partial<Record<CpSettingName, string>>> } {
+    const defaults = profileTimings("default");
+    const timings: Record<string, CpTimings> = {};
+    const why: Record<string, Partial<Record<CpSettingName, string>>> = {};
+    for (const cp of cps) {
+        const r = readings[cp];
+        timings[cp] = { ...r?.timings };
+        why[cp] = {};
+        for (const name of CP_SETTING_NAMES) {
+            if (timings[cp][name] !== undefined) continue;
+            timings[cp][name] = defaults[name];
+            why[cp][name] =
+                r?.error ??
+                (r ? `${cp}'s /config has no duration at ${CP_SETTINGS[name].configPath}` : `${cp}'s /config not read`);
+        }
+    }
+    return { timings, why };
+}
+
+/**
  * The "failover" check of a zone: the worst case for another zone's gateway to drop it, from the
  * settings the control planes run with (`readings`, by CP name: the zones and "global"), within
- * `targetSeconds`; otherwise the settings to change to the DR profile's values.
+ * `targetSeconds`; otherwise the settings to change to the DR profile's values. A setting a CP did
+ * not say (its /config not readable, as on a global reached only through an API that does not
+ * serve it, or without the setting) is taken at Kuma's default, and the check says so.
  */
 export function failoverCheck(
     zone: string,
@@ -150,50 +184,66 @@ export function failoverCheck(
     readings: Record<string, CpSettingsReading>,
     targetSeconds: number,
 ): { check: Check; failover?: FailoverStatus } {
-    const model = crossZoneModel(
-        zone,
-        zones,
-        Object.fromEntries(Object.entries(readings).map(([cp, r]) => [cp, r.timings])),
-    );
+    const { timings, why } = withAssumedDefaults(["global", ...zones], readings);
+    const model = crossZoneModel(zone, zones, timings);
     if (!model) return { check: { name: "failover", ok: true, detail: "no other zone" } };
-    const unknown = [
-        ...new Set(
-            model.steps
-                .filter(st => st.seconds === undefined)
-                .map(
-                    st =>
-                        readings[st.cp]?.error ??
-                        `${st.cp}'s /config has no duration at ${CP_SETTINGS[st.setting].configPath}`,
-                ),
-        ),
-    ];
-    const worst = model.worstCaseSeconds;
-    const failover: FailoverStatus = {
-        targetSeconds,
-        worstCaseSeconds: worst,
-        steps: model.steps.map(st => ({ ...st, env: CP_SETTINGS[st.setting].env })),
-        unknown,
-        fixes: [],
-    };
-    if (worst === undefined)
-        return { check: { name: "failover", ok: false, detail: `unknown: ${unknown.join("; ")}` }, failover };
+    const steps = model.steps.map(st => {
+        const reason = why[st.cp]?.[st.setting];
+        return { ...st, env: CP_SETTINGS[st.setting].env, ...(reason ? { assumed: `Kuma default, ${reason}` } : {}) };
+    });
+    // Per control plane and reason, the settings taken at Kuma's default.
+    const assumedBy = new Map<string, { cp: string; reason: string; settings: string[] }>();
+    for (const st of model.steps) {
+        const reason = why[st.cp]?.[st.setting];
+        if (!reason) continue;
+        const key = `${st.cp}\n${reason}`;
+        if (!assumedBy.has(key)) assumedBy.set(key, { cp: st.cp, reason, settings: [] });
+        assumedBy.get(key)!.settings.push(`${st.setting} ${CP_SETTINGS[st.setting].kumaDefault}`);
+    }
+    const assumed = [...assumedBy.values()].map(
+        a => `Kuma default for ${a.cp}'s ${a.settings.join(", ")}, not read: ${a.reason}`,
+    );
+    const worst = model.worstCaseSeconds!;
+    const failover: FailoverStatus = { targetSeconds, worstCaseSeconds: worst, steps, assumed, fixes: [] };
+    const assumedCps = [...new Set([...assumedBy.values()].map(a => a.cp))];
+    const note = assumedCps.length ? ` (${assumedCps.join(", ")}: Kuma's defaults assumed)` : "";
     if (worst <= targetSeconds)
-        return { check: { name: "failover", ok: true, detail: `${worst} s ≤ target ${targetSeconds} s` }, failover };
+        return {
+            check: { name: "failover", ok: true, detail: `${worst} s ≤ target ${targetSeconds} s${note}` },
+            failover,
+        };
     const dr = profileTimings("dr");
-    failover.fixes = model.steps
-        .filter(st => st.seconds! > dr[st.setting])
-        .map(st => {
-            const { env, dr: value } = CP_SETTINGS[st.setting];
-            const role = st.cp === "global" ? "global" : "zone";
-            return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
-        });
+    failover.fixes = [
+        ...[...assumedBy.values()].map(
+            a =>
+                `make ${a.cp}'s GET /config readable to the DR tool (${a.reason}), so the model uses the settings it runs with instead of Kuma's defaults` +
+                // Kuma refuses /config to a user outside access.static.controlPlaneMetadata.
+                (/: 403\b/.test(a.reason)
+                    ? ` (on a kuma-cp: KUMA_ACCESS_STATIC_CONTROL_PLANE_METADATA_GROUPS or _USERS must include the token's)`
+                    : ""),
+        ),
+        ...model.steps
+            .filter(st => st.seconds! > dr[st.setting])
+            .map(st => {
+                const { env, dr: value } = CP_SETTINGS[st.setting];
+                const role = st.cp === "global" ? "global" : "zone";
+                return `${env}=${value} on ${role === "global" ? "the global CP" : `${st.cp}'s CP`} (Helm ${helmKey("kong-mesh", env)}; npm run dr -- profile --helm ${role})`;
+            }),
+    ];
     const withProfile = sumSeconds(model.steps.map(st => Math.min(st.seconds!, dr[st.setting])));
     if (withProfile > targetSeconds) {
         failover.fixes.push(
             `the DR profile's values reach ${withProfile} s here: raise failover.targetSeconds to ${withProfile} or more, or set the path's settings below the profile's`,
         );
+    } else if (assumedCps.length) {
+        failover.fixes.push(
+            `or, where ${assumedCps.join(" and ")}'s settings cannot be read or changed: raise failover.targetSeconds to ${worst} or more`,
+        );
     }
-    return { check: { name: "failover", ok: false, detail: `${worst} s > target ${targetSeconds} s` }, failover };
+    return {
+        check: { name: "failover", ok: false, detail: `${worst} s > target ${targetSeconds} s${note}` },
+        failover,
+    };
 }
 
 /** The gateway dataplane of a zone the checks and drills look at (the first, by name). */
@@ -405,11 +455,11 @@ function formatFailover(zones: ZoneStatus[]): string[] {
     ];
     for (const { zone, failover: f } of modelled) {
         const steps = f!.steps
-            .map(st => `${st.cp} ${st.setting} ${st.seconds === undefined ? "?" : `${st.seconds} s`}`)
+            .map(st => `${st.cp} ${st.setting} ${st.seconds} s${st.assumed ? " (assumed)" : ""}`)
             .join(" + ");
         lines.push(
-            `  ${zone}: ${f!.worstCaseSeconds === undefined ? "unknown" : `${f!.worstCaseSeconds} s`} = ${steps}`,
-            ...f!.unknown.map(u => `    unknown: ${u}`),
+            `  ${zone}: ${f!.worstCaseSeconds} s = ${steps}`,
+            ...f!.assumed.map(a => `    assumed: ${a}`),
             ...f!.fixes.map(fix => `    fix: ${fix}`),
         );
     }

@@ -9,19 +9,40 @@
 // control planes and a gateway stand-in per zone, the DR tool's drills (dr/drill.ts) of each fault
 // kind in zone1, BENCH_RUNS times each; each row is the time from the fault (or its restore) until
 // the named gateway's computed Envoy config (the zone CP's inspect API) has dropped zone1 / lists
-// it again at its place. BENCH_SECTIONS (comma-separated) runs only some of the sections.
-import { spawn, spawnSync } from "node:child_process";
+// it again at its place; once per control-plane profile (BENCH_PROFILES, default both: Kuma's
+// defaults and the DR profile of components/cp-profile.ts), the fault kinds of BENCH_FAULTS.
+// Control-plane CPU (cp-cpu, where Kuma is installed): per profile, each kuma-cp's (and each
+// kube-apiserver's) CPU time, utime + stime from /proc/<pid>/stat, in ms per second over
+// BENCH_RUNS windows of BENCH_CPU_SECONDS after settling, with the load average: idle (the stack
+// deployed, no proxy connected) and with BENCH_DATAPLANES (default 2,20,100) echo dataplanes per
+// zone, each with an xDS stream open as its Envoy would (scripts/bench-proxies.ts).
+// BENCH_SECTIONS (comma-separated) runs only some of the sections.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { Profile } from "../components/cp-profile";
 import { DrillReport, drill } from "../dr/drill";
 import { FAULTS, FaultKind } from "../dr/faults";
+import { PROFILES } from "../dr/profile";
 import { DEFAULT_CP_SERVICE, DrStack } from "../dr/stack";
 import { status } from "../dr/status";
 import { stats } from "../dr/timeline";
-import { Ops, Project, ROOT, Sandbox, eventually, tempRoot } from "../test/e2e/support";
-import { ECHO_SERVICE, deployExisting, deployedService, existingService } from "../test/e2e/support";
+import {
+    ECHO_SERVICE,
+    Ops,
+    Project,
+    ROOT,
+    SYSTEM_NS,
+    Sandbox,
+    deployExisting,
+    deployedService,
+    eventually,
+    existingService,
+    tempRoot,
+} from "../test/e2e/support";
+import { ProxyRef, ZoneProxies } from "./bench-proxies";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ZONE_COUNTS = (process.env.BENCH_ZONES ?? "2,4,8").split(",").filter(Boolean).map(Number);
@@ -30,10 +51,26 @@ const TYPECHECK = process.env.BENCH_TYPECHECK === "1";
 /** Kuma is installed when scripts/toolchain.sh linked a checked kuma-cp (scripts/toolchain/kuma.sh). */
 const KUMA_INSTALLED = fs.existsSync(path.join(ROOT, ".toolchain", "bin", "kuma-cp"));
 const FAILOVER = process.env.BENCH_FAILOVER === undefined ? KUMA_INSTALLED : process.env.BENCH_FAILOVER !== "0";
-/** BENCH_SECTIONS picks what to measure (default all): startup, failover, zones, services, unit. */
+/** BENCH_SECTIONS picks what to measure (default all): startup, failover, cp-cpu, zones, services, unit. */
 const SECTIONS = new Set(
-    (process.env.BENCH_SECTIONS ?? "startup,failover,zones,services,unit").split(",").filter(Boolean),
+    (process.env.BENCH_SECTIONS ?? "startup,failover,cp-cpu,zones,services,unit").split(",").filter(Boolean),
 );
+/** A comma-separated env var of values out of `allowed` (default all of them), refused otherwise. */
+function listOf<T extends string>(name: string, allowed: readonly T[]): T[] {
+    const values = (process.env[name] ?? allowed.join(",")).split(",").filter(Boolean);
+    const bad = values.filter(v => !allowed.includes(v as T));
+    if (bad.length) throw new Error(`${name}: ${bad.join(", ")} unknown; use some of ${allowed.join(",")}`);
+    return values as T[];
+}
+/** The control-plane profiles the Kuma sections run (Kuma's defaults first). */
+const BENCH_PROFILES = listOf<Profile>("BENCH_PROFILES", [...PROFILES].reverse());
+/** The fault kinds the failover section drills. */
+const BENCH_FAULTS = listOf<FaultKind>("BENCH_FAULTS", FAULTS);
+/** Echo dataplanes per zone the cp-cpu section connects, after its idle measurement. */
+const DATAPLANES = (process.env.BENCH_DATAPLANES ?? "2,20,100").split(",").filter(Boolean).map(Number);
+/** Length of one CPU sample, and the wait before the first (the CPs catch up with a change). */
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 20);
+const CPU_SETTLE_SECONDS = Number(process.env.BENCH_CPU_SETTLE ?? 30);
 // Below Linux's ephemeral port range (32768+), where a client socket could hold a port first.
 const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 29443);
 
@@ -277,73 +314,44 @@ async function runDrill(stack: DrStack, fault: FaultKind, outDir: string): Promi
     });
 }
 
-async function benchFailover(rows: Row[]): Promise<void> {
+/** A private sandbox with Kuma control planes on `profile`, the walkthrough's stack deployed, a gateway stand-in per zone, every zone ready. */
+interface KumaBench {
+    root: string;
+    sandbox: Sandbox;
+    project: Project;
+    stack: DrStack;
+}
+
+const KUMA_ZONES = [{ name: "zone1" }, { name: "zone2" }];
+
+/** Runs `fn` on a KumaBench of `profile`, then destroys the stack and stops the sandbox, whatever happened. */
+async function withKumaSandbox(section: string, profile: Profile, fn: (k: KumaBench) => Promise<void>): Promise<void> {
     const root = tempRoot();
-    const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE);
-    const zones = [{ name: "zone1" }, { name: "zone2" }];
+    const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE, { kumaProfile: profile });
     let stack: DrStack | undefined;
     try {
-        process.stderr.write("[failover] sandbox up (with Kuma control planes)\n");
-        sandbox.run("up", "global", "zone1", "zone2");
+        process.stderr.write(`[${section}] sandbox up (Kuma control planes, profile ${profile})\n`);
+        sandbox.run("up", "global", ...KUMA_ZONES.map(z => z.name));
         const project = new Project(sandbox, root);
-        project.configure(zones);
+        project.configure(KUMA_ZONES);
         await (await project.open()).up();
-        for (const z of zones) sandbox.run("gateway", z.name);
+        for (const z of KUMA_ZONES) sandbox.run("gateway", z.name);
         stack = await DrStack.open(project.stackName, project.dir, { urls: {}, service: DEFAULT_CP_SERVICE });
         const s = stack;
+        // Every check but the failover model's: Kuma's defaults miss the default target on purpose.
         await eventually(
-            "every zone ready",
-            async () => (await status(s, { preview: false })).ready || undefined,
+            "every zone ready (the failover model aside)",
+            async () => {
+                const failing = (await status(s, { preview: false })).zones.flatMap(z =>
+                    z.checks.filter(c => !c.ok && c.name !== "failover").map(c => `${z.zone} ${c.name}: ${c.detail}`),
+                );
+                if (failing.length) throw new Error(failing.join("; "));
+                return true;
+            },
             180_000,
             1000,
         );
-        const sec = (ms: number | undefined, what: string) => {
-            if (ms === undefined) throw new Error(`drill: ${what} not observed`);
-            return ms / 1000;
-        };
-        const gateway = (r: DrillReport, zone: string) => r.gateways.find(g => g.gateway === zone)!;
-        for (const fault of FAULTS) {
-            const reports: DrillReport[] = [];
-            for (let i = 0; i < RUNS; i++) {
-                process.stderr.write(`[failover] drill ${fault} ${i + 1}/${RUNS}\n`);
-                reports.push(await runDrill(s, fault, path.join(root, "reports", `${fault}-${i}`)));
-            }
-            if (fault === "echo") {
-                // Per gateway: the zone's own one (same-zone model) and the other zone's (cross-zone model).
-                rows.push({
-                    zones: 2,
-                    what: "failover: zone1 echo to 0 → zone1's own gateway stops using it",
-                    samples: reports.map(r => sec(gateway(r, "zone1").leftAt! - r.faultAt, "zone1 left")),
-                });
-                rows.push({
-                    zones: 2,
-                    what: "failover: zone1 echo to 0 → zone2's gateway stops listing it",
-                    samples: reports.map(r => sec(gateway(r, "zone2").leftAt! - r.faultAt, "zone2 left")),
-                });
-                rows.push({
-                    zones: 2,
-                    what: "recovery: zone1 echo back → zone1's gateway uses it at priority 0",
-                    samples: reports.map(r => sec(gateway(r, "zone1").backAt! - r.restoredAt, "zone1 back")),
-                });
-                rows.push({
-                    zones: 2,
-                    what: "recovery: zone1 echo back → zone2's gateway lists it again",
-                    samples: reports.map(r => sec(gateway(r, "zone2").backAt! - r.restoredAt, "zone2 back")),
-                });
-            }
-            // The zone fault has no control-plane failover to time (see docs/dr-tool.md): recovery only.
-            if (fault !== "zone")
-                rows.push({
-                    zones: 2,
-                    what: `drill ${fault} (zone1): time to fail over`,
-                    samples: reports.map(r => sec(r.failoverMs, "failover")),
-                });
-            rows.push({
-                zones: 2,
-                what: `drill ${fault} (zone1): time to recover`,
-                samples: reports.map(r => sec(r.recoveryMs, "recovery")),
-            });
-        }
+        await fn({ root, sandbox, project, stack: s });
         await (await project.open()).destroy();
     } finally {
         stack?.close();
@@ -352,8 +360,198 @@ async function benchFailover(rows: Row[]): Promise<void> {
     }
 }
 
+async function benchFailover(rows: Row[], profile: Profile): Promise<void> {
+    await withKumaSandbox("failover", profile, async ({ root, stack: s }) => {
+        const sec = (ms: number | undefined, what: string) => {
+            if (ms === undefined) throw new Error(`drill: ${what} not observed`);
+            return ms / 1000;
+        };
+        const gateway = (r: DrillReport, zone: string) => r.gateways.find(g => g.gateway === zone)!;
+        const row = (what: string, samples: number[]) => rows.push({ zones: 2, what: `[${profile}] ${what}`, samples });
+        for (const fault of BENCH_FAULTS) {
+            const reports: DrillReport[] = [];
+            for (let i = 0; i < RUNS; i++) {
+                process.stderr.write(`[failover] [${profile}] drill ${fault} ${i + 1}/${RUNS}\n`);
+                reports.push(await runDrill(s, fault, path.join(root, "reports", `${fault}-${i}`)));
+            }
+            if (fault === "echo") {
+                // Per gateway: the zone's own one (same-zone model) and the other zone's (cross-zone model).
+                const perGateway = [
+                    ["zone1", "left", "failover: zone1 echo to 0 → zone1's own gateway stops using it"],
+                    ["zone2", "left", "failover: zone1 echo to 0 → zone2's gateway stops listing it"],
+                    ["zone1", "back", "recovery: zone1 echo back → zone1's gateway uses it at priority 0"],
+                    ["zone2", "back", "recovery: zone1 echo back → zone2's gateway lists it again"],
+                ] as const;
+                for (const [zone, event, what] of perGateway)
+                    row(
+                        what,
+                        reports.map(r => {
+                            const g = gateway(r, zone);
+                            const [at, from] = event === "left" ? [g.leftAt, r.faultAt] : [g.backAt, r.restoredAt];
+                            return sec(at === undefined ? undefined : at - from, `${zone} ${event}`);
+                        }),
+                    );
+            }
+            // The zone fault has no control-plane failover to time (see docs/dr-tool.md): recovery only.
+            if (fault !== "zone")
+                row(
+                    `drill ${fault} (zone1): time to fail over`,
+                    reports.map(r => sec(r.failoverMs, "failover")),
+                );
+            row(
+                `drill ${fault} (zone1): time to recover`,
+                reports.map(r => sec(r.recoveryMs, "recovery")),
+            );
+        }
+    });
+}
+
+/** A process's CPU time so far (user + system, every thread), in ms: fields 14 and 15 of /proc/<pid>/stat. */
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+function cpuMs(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces: count from the ")" that closes it.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+const loadAverage = () => Number(fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+
+interface CpuRow {
+    profile: Profile;
+    /** "idle", or the echo dataplanes per zone with their xDS streams open. */
+    load: string;
+    process: string;
+    /** ms of CPU per second of wall time, one per window. */
+    samples: number[];
+    /** The 1-minute load average at the start and end of each window. */
+    loadAverages: number[];
+}
+
+/** The processes whose CPU is measured: every cluster's kuma-cp, then its kube-apiserver. */
+const CPU_PROCESSES = ["global", ...KUMA_ZONES.map(z => z.name)].flatMap(c => [
+    { cluster: c, component: "kuma-cp", name: `${c} kuma-cp` },
+    { cluster: c, component: "kube-apiserver", name: `${c} kube-apiserver` },
+]);
+
+/** RUNS windows of CPU_SECONDS, each process's CPU time over each, after CPU_SETTLE_SECONDS. */
+async function measureCpu(sandbox: Sandbox, profile: Profile, load: string, rows: CpuRow[]): Promise<void> {
+    process.stderr.write(`[cp-cpu] [${profile}] ${load}: settling ${CPU_SETTLE_SECONDS} s\n`);
+    await new Promise(r => setTimeout(r, CPU_SETTLE_SECONDS * 1000));
+    const pids = CPU_PROCESSES.map(p => sandbox.pid(p.cluster, p.component));
+    const these = CPU_PROCESSES.map(p => ({
+        profile,
+        load,
+        process: p.name,
+        samples: [] as number[],
+        loadAverages: [] as number[],
+    }));
+    for (let i = 0; i < RUNS; i++) {
+        const startLoad = loadAverage();
+        const t0 = process.hrtime.bigint();
+        const before = pids.map(cpuMs);
+        await new Promise(r => setTimeout(r, CPU_SECONDS * 1000));
+        const after = pids.map(cpuMs);
+        const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+        these.forEach((row, j) => {
+            row.samples.push((after[j] - before[j]) / wall);
+            row.loadAverages.push(startLoad, loadAverage());
+        });
+        process.stderr.write(
+            `[cp-cpu] [${profile}] ${load}: window ${i + 1}/${RUNS}: ${these.map(r => `${r.process} ${r.samples[i].toFixed(1)}`).join(", ")} ms/s (load ${startLoad}–${loadAverage()})\n`,
+        );
+    }
+    rows.push(...these);
+}
+
+/** The zone's proxies Kuma knows (echo's and the gateway's Dataplanes, its ZoneIngress and ZoneEgress), ready to connect. */
+function zoneProxyRefs(sandbox: Sandbox, zone: string, mesh: string): ProxyRef[] {
+    const token = (ns: string) =>
+        sandbox.kubectl(zone, ["-n", ns, "create", "token", "default", "--duration=2h"]).trim();
+    // The zone's own zone proxies only: the other zones' are synced in by KDS (kuma.io/origin: global).
+    const names = (ns: string, kind: string): string[] =>
+        (sandbox.get(zone, ["-n", ns, kind, "-l", "kuma.io/origin!=global"])?.items ?? []).map(
+            (o: any) => o.metadata.name,
+        );
+    const kong = token("kong");
+    const system = token(SYSTEM_NS);
+    return [
+        ...names("kong", "dataplanes.kuma.io").map(n => ({
+            id: `${mesh}.${n}.kong`,
+            type: "dataplane" as const,
+            token: kong,
+        })),
+        ...names(SYSTEM_NS, "zoneingresses.kuma.io").map(n => ({
+            id: `.${n}.${SYSTEM_NS}`,
+            type: "ingress" as const,
+            token: system,
+        })),
+        ...names(SYSTEM_NS, "zoneegresses.kuma.io").map(n => ({
+            id: `.${n}.${SYSTEM_NS}`,
+            type: "egress" as const,
+            token: system,
+        })),
+    ];
+}
+
+/**
+ * The control planes' CPU on one profile: idle (the stack deployed, its proxies known to the zone
+ * CPs but none connected), then for each of DATAPLANES, echo scaled to that many replicas in
+ * every zone and every proxy of the zone connected over xDS.
+ */
+async function benchCpCpu(rows: CpuRow[], profile: Profile): Promise<void> {
+    await withKumaSandbox("cp-cpu", profile, async ({ sandbox, stack }) => {
+        await measureCpu(sandbox, profile, "idle", rows);
+        for (const n of DATAPLANES) {
+            for (const z of KUMA_ZONES)
+                sandbox.kubectl(z.name, ["-n", "kong", "scale", "deployment/echo", `--replicas=${n}`]);
+            // Each echo pod is a Dataplane once Kuma's pod controller has seen it (plus the gateway stand-in's).
+            for (const z of KUMA_ZONES)
+                await eventually(
+                    `${z.name}: ${n} echo dataplanes`,
+                    () => {
+                        const dps = (sandbox.get(z.name, ["-n", "kong", "dataplanes.kuma.io"])?.items ?? []).filter(
+                            (d: any) => d.metadata.name.startsWith("echo-"),
+                        );
+                        return dps.length === n || undefined;
+                    },
+                    300_000,
+                    2000,
+                );
+            const connected = KUMA_ZONES.map(z => {
+                const { address, caCert } = sandbox.dpServer(z.name);
+                const proxies = new ZoneProxies(z.name, address, fs.readFileSync(caCert));
+                for (const ref of zoneProxyRefs(sandbox, z.name, stack.mesh)) proxies.connect(ref);
+                return proxies;
+            });
+            try {
+                for (const p of connected) {
+                    // A refused stream does not come back: stop at once, with the CP's reason.
+                    const { value: errors } = await eventually(
+                        `${p.zone}: every proxy has its clusters and listeners`,
+                        () => {
+                            const { connected: c, total, errors } = p.progress();
+                            return errors.length ? errors : c === total ? [] : undefined;
+                        },
+                        300_000,
+                        1000,
+                    );
+                    if (errors.length)
+                        throw new Error(`${p.zone}: xDS streams refused: ${errors.slice(0, 3).join("; ")}`);
+                }
+                await measureCpu(sandbox, profile, `${n} dataplanes per zone`, rows);
+                process.stderr.write(
+                    `[cp-cpu] [${profile}] ${n}: xDS answers received: ${connected.map(p => `${p.zone} ${p.answers()}`).join(", ")}\n`,
+                );
+            } finally {
+                for (const p of connected) p.close();
+            }
+        }
+    });
+}
+
 async function main() {
     const rows: Row[] = [];
+    const cpuRows: CpuRow[] = [];
     try {
         // Start-up first: it needs no sandbox, so a broken program stops the bench at once.
         if (SECTIONS.has("startup"))
@@ -364,11 +562,14 @@ async function main() {
                     samples: Array.from({ length: RUNS }, () => startupSeconds(n)),
                 })),
             );
-        if (SECTIONS.has("failover") && FAILOVER) await benchFailover(rows);
+        if (SECTIONS.has("failover") && FAILOVER) for (const p of BENCH_PROFILES) await benchFailover(rows, p);
         else if (SECTIONS.has("failover"))
             process.stderr.write(
                 `[failover] skipped: ${KUMA_INSTALLED ? "BENCH_FAILOVER=0" : "Kuma is not installed (bash scripts/toolchain.sh kuma)"}\n`,
             );
+        if (SECTIONS.has("cp-cpu") && KUMA_INSTALLED) for (const p of BENCH_PROFILES) await benchCpCpu(cpuRows, p);
+        else if (SECTIONS.has("cp-cpu"))
+            process.stderr.write("[cp-cpu] skipped: Kuma is not installed (bash scripts/toolchain.sh kuma)\n");
         if (SECTIONS.has("zones")) for (const n of ZONE_COUNTS) await benchZones(n, rows);
         if (SECTIONS.has("services")) await benchServices(rows);
         if (SECTIONS.has("unit")) {
@@ -383,6 +584,7 @@ async function main() {
     } finally {
         // What was measured is printed even when a later step fails.
         printTable(rows);
+        printCpuTable(cpuRows);
     }
 }
 
@@ -399,6 +601,23 @@ function printTable(rows: Row[]) {
         const ratio = r.floor ? (s.median / r.floor).toFixed(1) : "";
         console.log(
             `| ${r.zones || ""} | ${r.what} | ${s.median.toFixed(2)} | ${s.min.toFixed(2)} | ${s.max.toFixed(2)} | ${ratio} |`,
+        );
+    }
+}
+
+/** Per process, ms of CPU per second (median, min–max of the windows) for each profile and load, with the load average seen. */
+function printCpuTable(rows: CpuRow[]) {
+    if (!rows.length) return;
+    console.log(
+        `\ncontrol-plane CPU: ms of CPU time per second (utime + stime), median (min–max) of ${RUNS} windows of ${CPU_SECONDS} s after ${CPU_SETTLE_SECONDS} s settling`,
+    );
+    console.log("| profile | dataplanes | process | ms/s | load average |");
+    console.log("| --- | --- | --- | ---: | ---: |");
+    for (const r of rows) {
+        const s = stats(r.samples);
+        const l = stats(r.loadAverages);
+        console.log(
+            `| ${r.profile} | ${r.load} | ${r.process} | ${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)}) | ${l.min.toFixed(1)}–${l.max.toFixed(1)} |`,
         );
     }
 }

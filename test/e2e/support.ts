@@ -45,12 +45,18 @@ export const PROJECT_FILES = [
 export class Sandbox {
     /**
      * `kuma: false` runs the clusters without Kuma control planes (SANDBOX_KUMA=0); `globalMode:
-     * "universal"` runs the global one in Universal mode (SANDBOX_GLOBAL_MODE).
+     * "universal"` runs the global one in Universal mode (SANDBOX_GLOBAL_MODE); `kumaProfile` the
+     * control planes' settings (SANDBOX_KUMA_PROFILE: the DR profile, or Kuma's defaults; unset,
+     * the environment's or the sandbox's default, the DR profile).
      */
     constructor(
         readonly dir: string,
         readonly portBase: number,
-        readonly opts: { kuma?: boolean; globalMode?: "kubernetes" | "universal" } = {},
+        readonly opts: {
+            kuma?: boolean;
+            globalMode?: "kubernetes" | "universal";
+            kumaProfile?: "dr" | "default";
+        } = {},
     ) {}
 
     private env(): NodeJS.ProcessEnv {
@@ -60,6 +66,7 @@ export class Sandbox {
             SANDBOX_PORT_BASE: String(this.portBase),
             SANDBOX_KUMA: this.opts.kuma === false ? "0" : "1",
             SANDBOX_GLOBAL_MODE: this.opts.globalMode ?? "kubernetes",
+            ...(this.opts.kumaProfile ? { SANDBOX_KUMA_PROFILE: this.opts.kumaProfile } : {}),
         };
     }
 
@@ -83,6 +90,19 @@ export class Sandbox {
     private kumaApiPort(cluster: string): number {
         const index = Number(fs.readFileSync(path.join(this.dir, cluster, "index"), "utf8"));
         return this.portBase + 1000 + 10 * index;
+    }
+
+    /** The zone CP's dp-server (where proxies open their xDS streams) and the CA its certificate is from. */
+    dpServer(cluster: string): { address: string; caCert: string } {
+        return {
+            address: `127.0.0.1:${this.kumaApiPort(cluster) + 2}`,
+            caCert: path.join(this.dir, cluster, "kuma", "certs", "ca.crt"),
+        };
+    }
+
+    /** The pid of one of the cluster's processes (kuma-cp, kube-apiserver, ...), from its pidfile. */
+    pid(cluster: string, component: string): number {
+        return Number(fs.readFileSync(path.join(this.dir, cluster, "run", `${component}.pid`), "utf8"));
     }
 
     /** kumactl pointed at the cluster's control plane (with its token, where it wants one). */

@@ -3,6 +3,8 @@
 // it gives, and what `dr status` makes of the control planes' settings.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -19,7 +21,7 @@ import {
 } from "../../components/cp-profile";
 import { parseArgs } from "../../dr/args";
 import { run } from "../../dr/cli";
-import { ControlPlane } from "../../dr/kuma";
+import { ControlPlane, KumaApiTransport } from "../../dr/kuma";
 import { envLines, helmValues } from "../../dr/profile";
 import { CpSettingsReading, StatusReport, failoverCheck, formatStatus, readCpSettings } from "../../dr/status";
 
@@ -70,6 +72,26 @@ describe("the profile's table", () => {
                     .toUpperCase()}`,
             );
         }
+    });
+
+    it("is what docs/failover.md shows, row for row: the docs copy the table, they do not keep one of their own", () => {
+        const doc = fs.readFileSync(path.join(REPO, "docs/failover.md"), "utf8");
+        const rows = doc
+            .split("\n")
+            .filter(l => /^\| `[a-zA-Z.]+` \| `KUMA_/.test(l))
+            .map(l =>
+                l
+                    .split("|")
+                    .slice(1, -1)
+                    .map(c => c.trim().replace(/^`|`$/g, "")),
+            );
+        expect(rows).toEqual(
+            CP_SETTING_NAMES.map(n => {
+                const s = CP_SETTINGS[n];
+                const roles = s.roles.length === 2 ? "both" : s.roles[0];
+                return [s.configPath, s.env, roles, s.kumaDefault, s.dr, s.cost];
+            }),
+        );
     });
 
     it("reads Go durations as Kuma prints them, and nothing else", () => {
@@ -218,24 +240,96 @@ describe("dr status's failover check", () => {
         ]);
     });
 
-    it("fails as unknown, saying why, when a setting is missing or a control plane does not answer", () => {
+    it("takes a setting a /config lacks at Kuma's default, and says so", () => {
         const missing = {
             ...defaults(),
             ...readings({ zone1: withSettings("zone1", { "coreResources.status.meshServiceInterval": undefined }) }),
         };
-        expect(failoverCheck("zone1", ZONES, missing, 5)).toMatchObject({
-            check: {
-                ok: false,
-                detail: "unknown: zone1's /config has no duration at coreResources.status.meshServiceInterval",
-            },
-            failover: { worstCaseSeconds: undefined, fixes: [] },
+        const { check, failover } = failoverCheck("zone1", ZONES, missing, 10);
+        expect(check).toEqual({
+            name: "failover",
+            ok: true,
+            detail: "9 s ≤ target 10 s (zone1: Kuma's defaults assumed)",
         });
-        // zone2's path takes only zone1's cache and xDS refresh, which zone1 still says.
-        expect(failoverCheck("zone2", ZONES, missing, 10).check.ok).toBe(true);
-        const down = { ...defaults(), global: { error: "global: GET /config: 503 unavailable" } };
-        expect(failoverCheck("zone1", ZONES, down, 5).check.detail).toBe(
-            "unknown: global: GET /config: 503 unavailable",
+        expect(failover!.steps[0]).toMatchObject({
+            cp: "zone1",
+            setting: "meshServiceStatus",
+            seconds: 5,
+            assumed: "Kuma default, zone1's /config has no duration at coreResources.status.meshServiceInterval",
+        });
+        expect(failover!.steps.slice(1).every(st => st.assumed === undefined)).toBe(true);
+        expect(failover!.assumed).toEqual([
+            "Kuma default for zone1's meshServiceStatus 5s, not read: zone1's /config has no duration at coreResources.status.meshServiceInterval",
+        ]);
+        // zone2's path takes only zone1's cache and xDS refresh, which zone1 still says: nothing assumed.
+        expect(failoverCheck("zone2", ZONES, missing, 10)).toMatchObject({
+            check: { ok: true, detail: "9 s ≤ target 10 s" },
+            failover: { assumed: [] },
+        });
+    });
+
+    // A global reached only through an API that does not serve /config (Konnect's, or one behind a
+    // proxy that answers only the resource paths): the zones' recorded /config, the global's refused.
+    const globalUnread = (zones: () => Record<string, CpSettingsReading>, error: string) => ({
+        ...zones(),
+        global: { error },
+    });
+
+    it("reads a global whose /config cannot be read as running Kuma's defaults: ready when the zones' profile meets the target anyway", () => {
+        const r = globalUnread(profiled, "global: GET /config: 403 access denied");
+        for (const zone of ZONES) {
+            const { check, failover } = failoverCheck(zone, ZONES, r, 5);
+            // 0.5 + 0.5 + 1 (the global's KDS refresh, assumed) + 0.5 + 0.5
+            expect(check).toEqual({
+                name: "failover",
+                ok: true,
+                detail: "3 s ≤ target 5 s (global: Kuma's defaults assumed)",
+            });
+            expect(failover!.steps.find(st => st.cp === "global")).toEqual({
+                setting: "globalKds",
+                cp: "global",
+                seconds: 1,
+                env: "KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL",
+                assumed: "Kuma default, global: GET /config: 403 access denied",
+            });
+            expect(failover!.assumed).toEqual([
+                "Kuma default for global's globalKds 1s, not read: global: GET /config: 403 access denied",
+            ]);
+            expect(failover!.fixes).toEqual([]);
+        }
+    });
+
+    it("fails such a global against a tighter target, naming every way out: /config readable, the setting, or the target", () => {
+        const r = globalUnread(profiled, "global: GET /config: not found");
+        const { check, failover } = failoverCheck("zone1", ZONES, r, 2.5);
+        expect(check).toEqual({
+            name: "failover",
+            ok: false,
+            detail: "3 s > target 2.5 s (global: Kuma's defaults assumed)",
+        });
+        expect(failover!.fixes).toEqual([
+            "make global's GET /config readable to the DR tool (global: GET /config: not found), so the model uses the settings it runs with instead of Kuma's defaults",
+            "KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=500ms on the global CP " +
+                "(Helm kuma.controlPlane.envVars.KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL; npm run dr -- profile --helm global)",
+            "or, where global's settings cannot be read or changed: raise failover.targetSeconds to 3 or more",
+        ]);
+        // Zones on Kuma's defaults too: every slow step named, the global's first among the settings.
+        const slow = failoverCheck("zone1", ZONES, globalUnread(defaults, "global: GET /config: not found"), 5);
+        expect(slow.check.detail).toBe("9 s > target 5 s (global: Kuma's defaults assumed)");
+        expect(slow.failover!.fixes).toHaveLength(7);
+        expect(slow.failover!.fixes[6]).toBe(
+            "or, where global's settings cannot be read or changed: raise failover.targetSeconds to 9 or more",
         );
+    });
+
+    it("assumes Kuma's defaults for a zone CP that does not answer, and says why", () => {
+        const down = { ...profiled(), zone2: { error: "zone2: connect ECONNREFUSED 127.0.0.1:5681" } };
+        const { check, failover } = failoverCheck("zone1", ZONES, down, 5);
+        // zone2 is the other zone here: its store cache and xDS refresh, 1 s each.
+        expect(check.detail).toBe("3.5 s ≤ target 5 s (zone2: Kuma's defaults assumed)");
+        expect(failover!.assumed).toEqual([
+            "Kuma default for zone2's storeCache 1s, xdsRefresh 1s, not read: zone2: connect ECONNREFUSED 127.0.0.1:5681",
+        ]);
     });
 
     it("has nothing to check with one zone", () => {
@@ -282,6 +376,81 @@ describe("dr status's failover check", () => {
         );
         expect(text.filter(l => l.startsWith("    fix: "))).toHaveLength(10);
         expect(text[text.length - 1]).toBe("NOT READY: zone zone1, zone zone2");
+    });
+});
+
+describe("dr status's output when a /config cannot be read", () => {
+    it("marks the assumed steps, says why, and puts the ways out under the zone (text and JSON)", () => {
+        const r = { ...profiled(), global: { error: "global: GET /config: not found" } };
+        const zones = ZONES.map(name => {
+            const { check, failover } = failoverCheck(name, ZONES, r, 2.5);
+            return { zone: name, ready: false, checks: [check], services: [], failover };
+        });
+        const report: StatusReport = { stack: "s", at: "now", ready: false, pendingChanges: 0, zones };
+        const text = formatStatus(report).split("\n");
+        expect(text[1]).toMatch(/^zone1 +FAIL 3 s > target 2.5 s \(global: Kuma's defaults assumed\)$/);
+        const i = text.indexOf(
+            "  zone1: 3 s = zone1 meshServiceStatus 0.5 s + zone1 zoneKds 0.5 s + global globalKds 1 s (assumed) + zone2 storeCache 0.5 s + zone2 xdsRefresh 0.5 s",
+        );
+        expect(text.slice(i + 1, i + 5)).toEqual([
+            "    assumed: Kuma default for global's globalKds 1s, not read: global: GET /config: not found",
+            "    fix: make global's GET /config readable to the DR tool (global: GET /config: not found), so the model uses the settings it runs with instead of Kuma's defaults",
+            expect.stringMatching(/^\s{4}fix: KUMA_MULTIZONE_GLOBAL_KDS_REFRESH_INTERVAL=500ms on the global CP /),
+            "    fix: or, where global's settings cannot be read or changed: raise failover.targetSeconds to 3 or more",
+        ]);
+        expect(text[text.length - 1]).toBe("NOT READY: zone zone1, zone zone2");
+        const json = JSON.parse(JSON.stringify(report));
+        expect(json.zones[0].failover.steps[2].assumed).toBe("Kuma default, global: GET /config: not found");
+        expect(json.zones[0].failover.worstCaseSeconds).toBe(3);
+    });
+});
+
+describe("a Universal global's /config through its API (recorded)", () => {
+    /** `universal-global/<file>`'s answer, served on GET /config as the real CP sent it. */
+    async function globalAnswering<T>(file: string, fn: (cp: ControlPlane) => Promise<T>): Promise<T> {
+        const rec = JSON.parse(
+            fs.readFileSync(path.join(REPO, "test/fixtures/kuma-api/recorded-v2.14.3/universal-global", file), "utf8"),
+        );
+        expect(rec.request).toEqual({ method: "GET", path: "/config", body: null });
+        const server = http.createServer((req, res) =>
+            req.url === "/config"
+                ? res.writeHead(rec.status, { "content-type": "application/json" }).end(JSON.stringify(rec.response))
+                : res.writeHead(404).end(),
+        );
+        await new Promise<void>(resolve => server.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        try {
+            return await fn(new ControlPlane("global", new KumaApiTransport({ url, token: "t" })));
+        } finally {
+            await new Promise(resolve => server.close(resolve));
+        }
+    }
+
+    it("reads the settings a Universal global serves to its token (the sandbox's, on the DR profile)", async () => {
+        const reading = await globalAnswering("config.json", readCpSettings);
+        expect(reading.timings).toMatchObject({ globalKds: 0.5, storeCache: 0.5 });
+        const r = { ...profiled(), global: reading };
+        expect(failoverCheck("zone1", ZONES, r, 5).check).toEqual({
+            name: "failover",
+            ok: true,
+            detail: "2.5 s ≤ target 5 s",
+        });
+    });
+
+    it("assumes Kuma's defaults for one that refuses it (access.static.controlPlaneMetadata), and names the setting that lets the token read it", async () => {
+        const reading = await globalAnswering("config-access-denied.json", readCpSettings);
+        expect(reading.error).toMatch(
+            /^global: GET \/config: 403 GET http:\/\/127\.0\.0\.1:\d+\/config: 403 Access Denied: user "admin\/mesh-system:admin,mesh-system:authenticated" cannot access control-plane metadata$/,
+        );
+        const r = { ...profiled(), global: reading };
+        expect(failoverCheck("zone1", ZONES, r, 5).check.detail).toBe(
+            "3 s ≤ target 5 s (global: Kuma's defaults assumed)",
+        );
+        const { failover } = failoverCheck("zone1", ZONES, r, 2.5);
+        expect(failover!.fixes[0]).toBe(
+            `make global's GET /config readable to the DR tool (${reading.error}), so the model uses the settings it runs with instead of Kuma's defaults` +
+                " (on a kuma-cp: KUMA_ACCESS_STATIC_CONTROL_PLANE_METADATA_GROUPS or _USERS must include the token's)",
+        );
     });
 });
 
