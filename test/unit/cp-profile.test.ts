@@ -1,7 +1,7 @@
 // The control-plane DR profile: its table against what real Kuma 2.14.3 control planes answer on
 // `GET /config` (recorded, default settings), the forms it is installed with, the failover model
-// it gives, and what `dr status` makes of the control planes' settings.
-import { spawnSync } from "node:child_process";
+// it gives, and what `dr status` makes of the control planes' settings. The entry the sandbox runs as a
+// process: test/integration/dr-profile-entry.test.ts.
 import * as fs from "node:fs";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
@@ -518,20 +518,5 @@ describe("the profile as users install it", () => {
         expect(fail(["status", "--stack", "s", "--helm", "zone"])).toBe(
             '--helm: "zone" does not apply to status. Fix: drop it, or use the profile command',
         );
-    });
-
-    it("gives the sandbox KEY=VALUE lines from a small entry, for either profile", () => {
-        const entry = (...args: string[]) =>
-            spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "dr/profile.ts", ...args], {
-                cwd: REPO,
-                encoding: "utf8",
-            });
-        const zone = entry("env", "zone");
-        expect(zone.status, zone.stderr).toBe(0);
-        expect(zone.stdout).toBe(envLines("zone", "dr") + "\n");
-        expect(entry("env", "global", "default").stdout).toBe(envLines("global", "default") + "\n");
-        const bad = entry("env", "region");
-        expect(bad.status).toBe(2);
-        expect(bad.stderr).toBe("usage: profile.ts env global|zone [dr|default]\n");
     });
 });

@@ -1,5 +1,6 @@
 // The DR tool's pure parts: argument parsing, the readiness verdicts, the drill's timeline, the
-// probe stream (against a real local HTTP server) and the report, rendered in headless Chromium.
+// probe stream (against a real local HTTP server) and the report's chart data (the report rendered
+// in headless Chromium: test/integration/dr-report.test.ts).
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -12,7 +13,7 @@ import { Cluster, sandboxLayout } from "../../dr/cluster";
 import { Clock, DrillReport, waitForReady } from "../../dr/drill";
 import { FaultService, FaultTarget, inject, prepare, readMarker, restore } from "../../dr/faults";
 import { Probe, answeringZone } from "../../dr/probe";
-import { chartData, writeReport } from "../../dr/report";
+import { chartData } from "../../dr/report";
 import {
     StatusReport,
     formatStatus,
@@ -22,7 +23,6 @@ import {
     zoneConnected,
 } from "../../dr/status";
 import {
-    Sample,
     affectedGateways,
     changesOnly,
     hasLeft,
@@ -31,7 +31,7 @@ import {
     timeline,
     trafficTimes,
 } from "../../dr/timeline";
-import { renderPage } from "../browser";
+import { report, samples, steady } from "../fixtures/drill";
 
 const fail = (argv: string[]) => {
     try {
@@ -255,20 +255,6 @@ describe("readiness verdicts", () => {
     });
 });
 
-const steady = { zone1: ["0:zone1", "1:zone2"], zone2: ["0:zone2", "1:zone1"] };
-/** An echo drill as recorded: zone1's gateway leaves at 1.5 s, zone2's at 6 s; restored at 7 s; back at 8 s and 12 s. */
-const samples: Sample[] = [
-    { t: 0, gateway: "zone1", listing: steady.zone1 },
-    { t: 0, gateway: "zone2", listing: steady.zone2 },
-    { t: 1500, gateway: "zone1", listing: ["1:zone2"] },
-    { t: 1750, gateway: "zone1", listing: ["1:zone2"] },
-    { t: 5000, gateway: "zone2", listing: steady.zone2 },
-    { t: 6000, gateway: "zone2", listing: ["0:zone2"] },
-    { t: 8000, gateway: "zone1", listing: steady.zone1 },
-    { t: 12000, gateway: "zone2", listing: steady.zone2 },
-    { t: 13000, gateway: "zone2", listing: steady.zone2 },
-];
-
 describe("drill timeline", () => {
     it("knows which gateways each fault must move, and what leaving looks like", () => {
         expect(affectedGateways("echo", "zone1", ["zone1", "zone2"])).toEqual(["zone1", "zone2"]);
@@ -399,33 +385,6 @@ describe("probes", () => {
 });
 
 describe("drill report", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mesh-dr-report-"));
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const t = timeline(samples, "echo", "zone1", steady, 1000, 7000);
-    const report: DrillReport = {
-        stack: "s",
-        zone: "zone1",
-        fault: "echo",
-        service: "echo",
-        startedAt: "2026-12-02T00:00:00Z",
-        sandbox: true,
-        steady,
-        faultAt: 1000,
-        restoredAt: 7000,
-        endedAt: 13000,
-        holdSeconds: 24,
-        model: { sameZoneWorstCaseSeconds: 2, otherZoneWorstCaseSeconds: 12 },
-        ...t,
-        samples: changesOnly(samples),
-        probes: [
-            { t: 1200, url: "u", status: 200, zone: "zone2" },
-            { t: 1300, url: "u", status: 0 },
-        ],
-        problems: [],
-        notes: ["a note with </script> in it"],
-        trafficFailoverMs: 200,
-    };
-
     it("charts each gateway's lane from the readings, with the fault and restore markers", () => {
         const d = chartData(report);
         expect(d.lanes[1].points).toEqual([
@@ -438,19 +397,6 @@ describe("drill report", () => {
         expect(d.markers).toEqual({ fault: 0, restored: 6 });
         expect(d.events).toContainEqual({ label: "zone2 left zone1", x: 5, y: 1.4 });
         expect(d.probes).toEqual([{ x: 0, y: 50 }]);
-    });
-
-    it("renders in headless Chromium, offline, with the drill's numbers", async () => {
-        const files = writeReport(report, dir);
-        expect(JSON.parse(fs.readFileSync(files.json, "utf8")).failoverMs).toBe(5000);
-        const page = await renderPage(files.html, { ids: ["failover", "recovery", "restored"] });
-        expect(page.errors).toEqual([]);
-        expect(page.rendered).toBe("yes");
-        expect(page.text).toEqual({ failover: "5.00 s", recovery: "5.00 s", restored: "6.00 s" });
-        const lane = page.datasets.find(d => d.label === "zone2's gateway routes to zone1")!;
-        expect(lane.data).toEqual(chartData(report).lanes[1].points);
-        expect(page.datasets.find(d => d.label === "probe success %")!.data).toEqual([{ x: 0, y: 50 }]);
-        expect(page.paintedPixels).toBeGreaterThan(5000);
     });
 });
 

@@ -1,6 +1,12 @@
 // Runs Pulumi code under mocks and records every registration, so tests can assert on what
 // the program would send to the engine: types, names, inputs, providers and parents.
 import * as pulumi from "@pulumi/pulumi";
+import * as settingsModule from "@pulumi/pulumi/runtime/settings";
+import * as stateModule from "@pulumi/pulumi/runtime/state";
+
+// The runtime's own bookkeeping of operations in flight (internal: not in its type declarations).
+const pulumiSettings = settingsModule as unknown as { waitForRPCs(): Promise<void> };
+const pulumiState = stateModule as unknown as { getStore(): { settings: { rpcDone: Promise<void> } } };
 
 export interface Registered {
     type: string;
@@ -45,17 +51,20 @@ export class Recorder {
         );
     }
 
-    /** Waits until registrations stop arriving (outputs resolve over several turns). */
+    /**
+     * Waits until registrations stop arriving (outputs resolve over several turns): until Pulumi's
+     * queue of operations in flight is drained, as the runtime waits for it at a program's end, and
+     * no operation began in a timer turn after that (an apply may register more once its input
+     * resolves).
+     */
     async settle(): Promise<void> {
-        let last = -1;
-        let stable = 0;
-        while (stable < 5) {
+        const inFlight = () => pulumiState.getStore().settings.rpcDone;
+        for (;;) {
+            await pulumiSettings.waitForRPCs();
+            const queue = inFlight();
+            const count = this.resources.length;
             await new Promise(r => setTimeout(r, 10));
-            if (this.resources.length === last) stable++;
-            else {
-                stable = 0;
-                last = this.resources.length;
-            }
+            if (inFlight() === queue && this.resources.length === count) return;
         }
     }
 
@@ -80,6 +89,33 @@ export class Recorder {
         const urn = r.provider.split("::").slice(0, -1).join("::");
         return urn.split("::").pop()!;
     }
+}
+
+/**
+ * Runs the program the way `pulumi up` does (stack config in, its secret keys named without the
+ * `mesh-dr:` prefix; index.ts's wiring), records its registrations in `rec` and returns its outputs.
+ */
+export async function runProgram(rec: Recorder, raw: Record<string, unknown>, secretKeys: string[] = []) {
+    rec.install();
+    pulumi.runtime.setAllConfig(
+        stackConfig(raw),
+        secretKeys.map(k => `${PROJECT}:${k}`),
+    );
+    const { loadConfig } = await import("../../zones/config");
+    const { deployStack } = await import("../../zones");
+    const stack = deployStack(loadConfig());
+    await rec.settle();
+    return stack;
+}
+
+/** `fn` run once per list of arguments (compared as JSON): for tests that only read what a run made. */
+export function once<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    const runs = new Map<string, Promise<R>>();
+    return (...args: A) => {
+        const key = JSON.stringify(args);
+        if (!runs.has(key)) runs.set(key, fn(...args));
+        return runs.get(key)!;
+    };
 }
 
 /** Resolves an Output's value under mocks. */

@@ -2,7 +2,6 @@
 // program registers, and fails with a precise message on one mutation per case. Resources reach the
 // rules the way the engine hands them over: through @pulumi/policy's deserializer and proxy
 // (policy/testing.ts), and in the last block through its Analyze/AnalyzeStack handlers.
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FAILOVER_POLICY_KINDS } from "../../components/failover";
 import {
@@ -43,7 +42,7 @@ import {
     secret,
     toPolicyResources,
 } from "../../policy/testing";
-import { Recorder, stackConfig } from "./harness";
+import { Recorder, Registered, once, runProgram } from "./harness";
 
 const P = {
     minZones: "mesh-dr-min-zones",
@@ -616,18 +615,15 @@ describe("values unknown during preview", () => {
 
 const rec = new Recorder();
 
-/** Runs the program from stack config and returns its registrations as a model. */
+/** The program's registrations for a stack config, run once per config. */
+const registrationsOf = once(async (raw: Record<string, unknown>, secretKeys: string[]): Promise<Registered[]> => {
+    await runProgram(rec, raw, secretKeys);
+    return [...rec.resources];
+});
+
+/** Runs the program from stack config and returns its registrations as a model (a copy of its own). */
 async function programModel(raw: Record<string, unknown>, secretKeys: string[] = []): Promise<ModelResource[]> {
-    rec.install();
-    pulumi.runtime.setAllConfig(
-        stackConfig(raw),
-        secretKeys.map(k => `mesh-dr:${k}`),
-    );
-    const { loadConfig } = await import("../../zones/config");
-    const { deployStack } = await import("../../zones");
-    deployStack(loadConfig());
-    await rec.settle();
-    return rec.resources.map(r => ({
+    return structuredClone(await registrationsOf(raw, secretKeys)).map(r => ({
         type: r.type,
         name: r.name,
         custom: r.custom,

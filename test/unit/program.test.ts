@@ -1,32 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { T as TYPES } from "../../policy/testing";
-import { MINIMAL_CONFIG, Recorder, Registered, stackConfig, valueOf } from "./harness";
+import { MINIMAL_CONFIG, Recorder, Registered, runProgram, valueOf } from "./harness";
 
 const rec = new Recorder();
 
 /** Runs the program the way `pulumi up` does: stack config in, index.ts's wiring. */
-async function run(raw: Record<string, unknown>, secretKeys: string[] = []) {
-    rec.install();
-    pulumi.runtime.setAllConfig(
-        stackConfig(raw),
-        secretKeys.map(k => `mesh-dr:${k}`),
-    );
-    const { loadConfig } = await import("../../zones/config");
-    const { deployStack } = await import("../../zones");
-    const stack = deployStack(loadConfig());
-    await rec.settle();
-    return stack;
-}
+const run = (raw: Record<string, unknown>, secretKeys: string[] = []) => runProgram(rec, raw, secretKeys);
 
 function zoneObjects(zone: string): Registered[] {
     return rec.resources.filter(r => r.custom && r.type.startsWith("kubernetes:") && r.name.startsWith(`${zone}-`));
 }
 
+/** The run of the minimal config, made once: the tests that use it only read what it registered and output. */
+let minimal: ReturnType<typeof run> | undefined;
+const minimalRun = () => (minimal ??= run(MINIMAL_CONFIG));
+
 describe("the program from the minimal stack config", () => {
     // The tests below only read what this one run registered.
     beforeAll(async () => {
-        await run(MINIMAL_CONFIG);
+        await minimalRun();
     });
 
     it("creates one explicit provider per cluster (each zone's and the global one's), with its context", () => {
@@ -168,7 +161,7 @@ describe("the program from the minimal stack config", () => {
 
 describe("the program's exports", () => {
     it("names each zone's namespace, gateway, route and cluster, and the MMZS", async () => {
-        const stack = await run(MINIMAL_CONFIG);
+        const stack = await minimalRun();
         expect(Object.keys(stack.zones)).toEqual(["zone1", "zone2"]);
         expect(stack.zones.zone2.cluster).toBe("zone2");
         expect(stack.zones.zone2.context).toBe("zone2");
@@ -309,9 +302,13 @@ describe("services", () => {
         ],
         services: [api, legacy],
     };
+    // The tests below only read what this one run registered and output.
+    let stack: Awaited<ReturnType<typeof run>>;
+    beforeAll(async () => {
+        stack = await run(raw);
+    });
 
-    it("gives each service its own MMZS, failover policies and permission, and selects its MeshServices by name and namespace", async () => {
-        await run(raw);
+    it("gives each service its own MMZS, failover policies and permission, and selects its MeshServices by name and namespace", () => {
         const mmzs = rec.ofType(TYPES.mmzs).map(r => r.inputs);
         expect(mmzs.map(m => m.metadata.name)).toEqual(["api", "ledger"]);
         expect(mmzs[1].spec).toEqual({
@@ -338,8 +335,7 @@ describe("services", () => {
         });
     });
 
-    it("routes every service on every zone's gateway, deploys only what has a workload, and labels the namespaces it did not create", async () => {
-        await run(raw);
+    it("routes every service on every zone's gateway, deploys only what has a workload, and labels the namespaces it did not create", () => {
         for (const zone of ["zone1", "zone2"]) {
             expect(
                 rec.one(TYPES.httpRoute, `${zone}-api`).inputs.spec.rules[0].matches.map((m: any) => m.path.value),
@@ -371,7 +367,6 @@ describe("services", () => {
     });
 
     it("outputs each service, and keeps the first as multiZoneService and the zones' route", async () => {
-        const stack = await run(raw);
         expect(Object.keys(stack.services)).toEqual(["api", "ledger"]);
         expect(stack.services.ledger).toMatchObject({
             name: "ledger",

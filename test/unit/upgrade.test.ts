@@ -4,11 +4,10 @@
 // no delete for the objects that were there (new objects, such as the NetworkPolicy, are creates).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
-import { MINIMAL_CONFIG, Recorder, stackConfig } from "./harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MINIMAL_CONFIG, Recorder, once, runProgram } from "./harness";
+import { UrnRecord, previousUrns, recordUrns, recordedUrns, resetUrns } from "./urns";
 import { ECHO_AS_SERVICE } from "../echo-service";
-import { UrnRecord, previousUrns, recordedUrns, resetUrns } from "./urns";
 
 const FIXTURE = path.resolve(__dirname, "../fixtures/walkthrough-urns.json");
 const recorded = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as Record<string, string[]>;
@@ -18,22 +17,25 @@ const API_GLOBAL = { ...MINIMAL_CONFIG, global: { api: { url: "https://cp.exampl
 const CONFIGS: Record<string, [string, Record<string, unknown>, string[]]> = {
     minimal: ["minimal", MINIMAL_CONFIG, []],
     "platform.install": ["platform.install", { ...MINIMAL_CONFIG, platform: { install: true } }, []],
-    "global.api": ["global.api", API_GLOBAL, ["mesh-dr:global"]],
+    "global.api": ["global.api", API_GLOBAL, ["global"]],
     "minimal, echo written as services[0]": ["minimal", { ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }, []],
 };
 
 const rec = new Recorder();
+let stopRecordingUrns: () => void;
+beforeAll(() => {
+    stopRecordingUrns = recordUrns();
+});
+afterAll(() => stopRecordingUrns());
 
-async function urnsOf(raw: Record<string, unknown>, secretKeys: string[] = []): Promise<UrnRecord[]> {
-    rec.install();
+/** The program's URNs and registrations for a config, run once per config: the tests only read them. */
+const runOf = once(async (raw: Record<string, unknown>, secretKeys: string[]) => {
     resetUrns();
-    pulumi.runtime.setAllConfig(stackConfig(raw), secretKeys);
-    const { loadConfig } = await import("../../zones/config");
-    const { deployStack } = await import("../../zones");
-    deployStack(loadConfig());
-    await rec.settle();
-    return [...recordedUrns()];
-}
+    await runProgram(rec, raw, secretKeys);
+    return { urns: [...recordedUrns()], registered: [...rec.resources] };
+});
+
+const urnsOf = async (raw: Record<string, unknown>, secretKeys: string[] = []) => (await runOf(raw, secretKeys)).urns;
 
 /** Each new registration's old URN: its own when the state has it, else the first alias the state has. */
 function successors(now: UrnRecord[], old: ReadonlySet<string>): Map<string, string | undefined> {
@@ -59,12 +61,11 @@ describe("upgrading a stack deployed before services", () => {
 
     it("registers the same objects for echo from the old keys and as services[0]", async () => {
         const { parseConfig } = await import("../../zones/config");
-        const fromKeys = await urnsOf(MINIMAL_CONFIG);
-        const inputs = new Map(rec.resources.map(r => [`${r.type}::${r.name}`, r.inputs]));
-        expect((await urnsOf({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] })).map(r => r.urn)).toEqual(
-            fromKeys.map(r => r.urn),
-        );
-        for (const r of rec.resources)
+        const fromKeys = await runOf(MINIMAL_CONFIG, []);
+        const inputs = new Map(fromKeys.registered.map(r => [`${r.type}::${r.name}`, r.inputs]));
+        const asService = await runOf({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }, []);
+        expect(asService.urns.map(r => r.urn)).toEqual(fromKeys.urns.map(r => r.urn));
+        for (const r of asService.registered)
             expect(r.inputs, `${r.type} ${r.name}`).toEqual(inputs.get(`${r.type}::${r.name}`));
         expect(parseConfig({ ...MINIMAL_CONFIG, services: [ECHO_AS_SERVICE] }).echo).toEqual(
             parseConfig(MINIMAL_CONFIG).echo,

@@ -1,7 +1,7 @@
 // URNs as the real engine forms them, and the aliases each registration declares, under the
 // harness's mocks. The mock monitor qualifies a child's type with its parent's own type only;
 // the engine uses the parent's whole chain (`A$B$C`), which is what state holds and an upgrade
-// must match. Patched onto the mock monitor, so a program run records both.
+// must match. Patched onto the mock monitor (recordUrns), so a program run records both.
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { getProject, getStack } from "@pulumi/pulumi/runtime/settings";
 
@@ -37,31 +37,44 @@ function urnOf(prefix: string, parent: string, type: string, name: string): stri
 }
 
 const monitor = MockMonitor.prototype as any;
-const original = monitor.registerResource;
-monitor.newUrn = function (parent: string, type: string, name: string): string {
-    return urnOf(`urn:pulumi:${getStack()}::${getProject()}`, parent, type, name);
-};
-monitor.registerResource = function (req: any, callback: any) {
-    const parent: string = req.getParent();
-    const aliases: AliasRecord[] = req.getAliasesList().map((a: any) => {
-        if (!a.hasSpec()) return { urn: a.getUrn() };
-        const s = a.getSpec();
-        return {
-            name: s.getName() || undefined,
-            type: s.getType() || undefined,
-            parentUrn: s.getParenturn() || undefined,
-            noParent: s.getNoparent() || undefined,
-        };
-    });
-    records.push({
-        urn: this.newUrn(parent, req.getType(), req.getName()),
-        type: req.getType(),
-        name: req.getName(),
-        parent,
-        aliases,
-    });
-    return original.call(this, req, callback);
-};
+
+/**
+ * Patches the mock monitor to record every registration's URN and aliases, and to form URNs as
+ * the engine does; returns what undoes it. The monitor is shared by every test file a worker runs
+ * (the unit suite runs without per-file isolation), so a file patches it only while its tests run.
+ */
+export function recordUrns(): () => void {
+    const { newUrn, registerResource } = monitor;
+    monitor.newUrn = function (parent: string, type: string, name: string): string {
+        return urnOf(`urn:pulumi:${getStack()}::${getProject()}`, parent, type, name);
+    };
+    monitor.registerResource = function (req: any, callback: any) {
+        const parent: string = req.getParent();
+        const aliases: AliasRecord[] = req.getAliasesList().map((a: any) => {
+            if (!a.hasSpec()) return { urn: a.getUrn() };
+            const s = a.getSpec();
+            return {
+                name: s.getName() || undefined,
+                type: s.getType() || undefined,
+                parentUrn: s.getParenturn() || undefined,
+                noParent: s.getNoparent() || undefined,
+            };
+        });
+        records.push({
+            urn: this.newUrn(parent, req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            parent,
+            aliases,
+        });
+        return registerResource.call(this, req, callback);
+    };
+    return () => {
+        monitor.newUrn = newUrn;
+        monitor.registerResource = registerResource;
+        records.length = 0;
+    };
+}
 
 /** Forgets what was recorded: call before each program run. */
 export function resetUrns(): void {

@@ -1,6 +1,6 @@
-// The GitHub Actions workflows: actionlint-clean, previewing every shared stack on pull requests,
-// deploying dev → staging → prod behind environments, and holding no secret of their own.
-import { spawnSync } from "child_process";
+// The GitHub Actions workflows: previewing every shared stack on pull requests, deploying dev →
+// staging → prod behind environments, and holding no secret of their own (actionlint-clean:
+// test/integration/actionlint.test.ts).
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,6 @@ import { parse } from "yaml";
 const ROOT = path.resolve(__dirname, "../..");
 const GITHUB_DIR = path.join(ROOT, ".github");
 const WORKFLOWS_DIR = path.join(GITHUB_DIR, "workflows");
-const ACTIONLINT = path.join(ROOT, ".toolchain", "bin", "actionlint");
 
 /**
  * Stacks that CI never previews or deploys. `sandbox` runs against kube-apiservers on the
@@ -28,16 +27,6 @@ function sharedStacks(): string[] {
         .map(f => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined && !LOCAL_ONLY_STACKS.includes(s))
         .sort();
-}
-
-function workflowFiles(): string[] {
-    return fs.existsSync(WORKFLOWS_DIR)
-        ? fs
-              .readdirSync(WORKFLOWS_DIR)
-              .filter(f => /\.ya?ml$/.test(f))
-              .sort()
-              .map(f => path.join(WORKFLOWS_DIR, f))
-        : [];
 }
 
 /** Every YAML file under .github/: the workflows and the local actions they use. */
@@ -90,25 +79,6 @@ function pulumiJobs(workflow: Yaml, command: string): { id: string; job: Job; st
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]) as string[];
 const environmentName = (job: Job): string | undefined =>
     typeof job.environment === "string" ? job.environment : job.environment?.name;
-
-describe("actionlint", () => {
-    it("finds no problem in .github/workflows/*.yml", () => {
-        const files = workflowFiles();
-        expect(files.length, "no workflow in .github/workflows").toBeGreaterThan(0);
-        expect(
-            fs.existsSync(ACTIONLINT),
-            `actionlint is missing at ${path.relative(ROOT, ACTIONLINT)}: run \`npm run toolchain -- actionlint\` to build it, as \`npm run test:unit\` does (this test never skips)`,
-        ).toBe(true);
-        const result = spawnSync(ACTIONLINT, ["-no-color", "-oneline", ...files.map(f => path.relative(ROOT, f))], {
-            cwd: ROOT,
-            encoding: "utf8",
-            timeout: 60_000,
-        });
-        expect(result.error, `could not run ${ACTIONLINT}`).toBeUndefined();
-        expect(`${result.stdout}${result.stderr}`).toBe("");
-        expect(result.status).toBe(0);
-    }, 90_000);
-});
 
 describe("the pull-request workflow (preview.yml)", () => {
     const wf = loadWorkflow("preview.yml");

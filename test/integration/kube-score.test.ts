@@ -2,14 +2,13 @@
 // mesh-dr deploys, as the program renders them under mocks: no CRITICAL finding but the one
 // docs/services.md explains (a pinned image is pulled IfNotPresent, not Always); an unpinned image
 // (the user's choice) adds kube-score's own finding on its tag.
-import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MINIMAL_CONFIG, Recorder, stackConfig } from "./harness";
+import { MINIMAL_CONFIG, Recorder, runProgram } from "../unit/harness";
 
 const ROOT = path.resolve(__dirname, "../..");
 const KUBE_SCORE = path.join(ROOT, ".toolchain", "bin", "kube-score");
@@ -63,7 +62,6 @@ describe("kube-score on the deployed workloads", () => {
     let zone1: object[] = [];
 
     beforeAll(async () => {
-        rec.install();
         // echo and a team's service in its own namespace, with an extra port; both images pinned.
         const services = [
             { name: "echo", port: 1027, workload: { image: "kong/go-echo:0.3.0", targetPort: 1027 } },
@@ -79,11 +77,7 @@ describe("kube-score on the deployed workloads", () => {
                 },
             },
         ];
-        pulumi.runtime.setAllConfig(stackConfig({ ...MINIMAL_CONFIG, services }), []);
-        const { loadConfig } = await import("../../zones/config");
-        const { deployStack } = await import("../../zones");
-        deployStack(loadConfig());
-        await rec.settle();
+        await runProgram(rec, { ...MINIMAL_CONFIG, services });
         zone1 = rec.resources
             .filter(r => r.custom && r.type.startsWith("kubernetes:") && r.name.startsWith("zone1-"))
             .map(r => {
