@@ -64,7 +64,7 @@ export const CP_SETTINGS = {
         kumaDefault: "1s",
         dr: "500ms",
         part: "how stale a control plane's reads of its store may be when it rebuilds a proxy's config",
-        cost: "reads reach the store (Kubernetes API server or Postgres) up to twice as often",
+        cost: "the CP reads its store twice as often: on Kubernetes from its own informer cache, not the API server; with Postgres from the database",
     },
     xdsRefresh: {
         env: "KUMA_XDS_SERVER_DATAPLANE_CONFIGURATION_REFRESH_INTERVAL",
@@ -73,7 +73,7 @@ export const CP_SETTINGS = {
         kumaDefault: "1s",
         dr: "500ms",
         part: "how often a zone CP rebuilds each proxy's (each gateway's) Envoy config",
-        cost: "every proxy's config is rebuilt twice as often: CPU grows with the number of proxies",
+        cost: "the zone CP checks every connected proxy's config (and rebuilds it when its inputs changed) twice as often: its CPU grows with the proxies",
     },
 } as const satisfies Record<string, CpSetting>;
 
@@ -156,8 +156,9 @@ export type PathCp = "zone" | "global" | "other";
  * (global KDS), whose CP rebuilds the gateway's config from its store's cache (cache + xDS
  * refresh). The worst case is the sum: each step waits at most its interval for the next.
  * The dropped zone's and the global CP's reads go through their store caches too; the model leaves
- * those out, as this sum already bounds issue 20's drills on Kuma 2.14.3 (measured maxima 8.07 s
- * with Kuma's defaults, 2.05 s with the DR profile, against 9 s and 2.5 s here).
+ * those out. On Kuma 2.14.3 the sum bounded issue 20's drills (maxima 8.07 s with Kuma's defaults,
+ * 2.05 s with the DR profile, against 9 s and 2.5 s here) until the bench of 2026-12-07, whose
+ * slowest DR-profile drill took 2.93 s; with those caches the bound is 11 s and 3.5 s.
  */
 export const CROSS_ZONE_PATH: readonly { setting: CpSettingName; on: PathCp }[] = [
     { setting: "meshServiceStatus", on: "zone" },

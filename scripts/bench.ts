@@ -371,7 +371,9 @@ async function benchFailover(rows: Row[], profile: Profile): Promise<void> {
         for (const fault of BENCH_FAULTS) {
             const reports: DrillReport[] = [];
             for (let i = 0; i < RUNS; i++) {
-                process.stderr.write(`[failover] [${profile}] drill ${fault} ${i + 1}/${RUNS}\n`);
+                process.stderr.write(
+                    `[failover] [${profile}] drill ${fault} ${i + 1}/${RUNS} (load average ${loadAverage()})\n`,
+                );
                 reports.push(await runDrill(s, fault, path.join(root, "reports", `${fault}-${i}`)));
             }
             if (fault === "echo") {
