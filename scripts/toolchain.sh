@@ -433,7 +433,7 @@ if ((${#targets[@]} == 0)); then
 fi
 
 # Binaries that need no build (on PATH or in the cache at their version) need no lock either:
-# linking them cannot race a build, so `npm run test:unit` (actionlint) is not held up behind
+# linking them cannot race a build, so `npm run test:integration` (actionlint, kube-score) is not held up behind
 # another run's long build. The rest (registration, CRDs, the language host's pairing) take it.
 prebuilt() {
   case $1 in crds | kuma | kuma-links | pulumi-resource-kubernetes | pulumi-language-nodejs) return 1 ;; esac
