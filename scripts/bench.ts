@@ -241,14 +241,21 @@ async function benchZones(n: number, rows: Row[]): Promise<void> {
 /**
  * `services`: 2 zones, N services (BENCH_SERVICES, default 1,10,30): echo, then by turns a Service
  * its team already runs (namespace payments, created beside the stack) and one mesh-dr deploys as
- * echo (the sandbox's nodes run no containers, so no image is pulled). No-op preview and up per N,
- * the stack's resource count, the kubectl floor of its objects, and the providers alone once.
+ * echo (the sandbox's nodes run no containers, so no image is pulled). No-op preview (wall and CPU)
+ * and up per N, the stack's resource count, the kubectl floor of its objects, the providers alone.
  */
 async function benchServices(rows: Row[]): Promise<void> {
     const counts = (process.env.BENCH_SERVICES ?? "1,10,30").split(",").filter(Boolean).map(Number);
     const root = tempRoot();
     const sandbox = new Sandbox(path.join(root, "sandbox"), PORT_BASE, { kuma: false });
     const zones = [{ name: "zone1" }, { name: "zone2" }];
+    // The CPU the CLI, its language host and its plugins used, whatever else loads the machine:
+    // /proc/self/stat's cutime + cstime (children waited for, and theirs), in clock ticks of 10 ms.
+    const childCpuSeconds = () => {
+        const stat = fs.readFileSync("/proc/self/stat", "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return (Number(fields[13]) + Number(fields[14])) / 100;
+    };
     const services = (n: number) =>
         Array.from({ length: n }, (_, i) =>
             i === 0 ? ECHO_SERVICE : i % 2 === 1 ? existingService(`billing${i}`) : deployedService(`web${i}`),
@@ -268,12 +275,15 @@ async function benchServices(rows: Row[]): Promise<void> {
             const custom = resources.filter((r: any) => r.custom && !String(r.type).startsWith("pulumi:")).length;
             const objects = await renderedObjects(project);
             const preview: number[] = [],
+                previewCpu: number[] = [],
                 upNoop: number[] = [],
                 floor: number[] = [];
             for (let i = 0; i < RUNS; i++) {
                 process.stderr.write(`[${n} services] run ${i + 1}/${RUNS}\n`);
                 const ops = new Ops();
+                const cpu = childCpuSeconds();
                 preview.push(await time(() => stack.preview({ onEvent: ops.onEvent })));
+                previewCpu.push(childCpuSeconds() - cpu);
                 if (ops.changes().length > 0) throw new Error(`no-op preview had changes: ${ops.changes().join(", ")}`);
                 upNoop.push(await time(() => stack.up()));
                 floor.push(await kubectlFloor(sandbox, objects, root));
@@ -282,6 +292,7 @@ async function benchServices(rows: Row[]): Promise<void> {
             const what = `${n} service${n === 1 ? "" : "s"} (${resources.length} resources, ${custom} objects)`;
             rows.push({ zones: 2, what: `${what}: kubectl floor`, samples: floor, floor: f });
             rows.push({ zones: 2, what: `${what}: pulumi preview, no changes`, samples: preview, floor: f });
+            rows.push({ zones: 2, what: `${what}: CPU of that preview, every process`, samples: previewCpu });
             rows.push({ zones: 2, what: `${what}: pulumi up, no changes`, samples: upNoop, floor: f });
         }
         rows.push({
